@@ -1,0 +1,3 @@
+from imago.cli import main
+
+main()

@@ -1,0 +1,48 @@
+"""Read-side helpers: who belongs to which couple, and which couple a therapist may open.
+
+Every lookup that takes an id from a URL goes through one helper here that returns 404 for
+"does not exist" and "not yours" alike, so a URL never tells whether a couple exists.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+
+from imago.couples.models import Couple, Membership, TherapistConnection
+
+
+def couple_of(person) -> Couple | None:
+    """The person's active couple, or None."""
+    if not person.is_authenticated:
+        return None
+    membership = (
+        Membership.objects.select_related("couple")
+        .filter(person=person, left_at__isnull=True)
+        .first()
+    )
+    return membership.couple if membership else None
+
+
+def connection_of(couple: Couple | None) -> TherapistConnection | None:
+    """The couple's pending or active therapist connection, or None."""
+    if couple is None:
+        return None
+    return TherapistConnection.objects.current().filter(couple=couple).first()
+
+
+def couples_for_therapist(therapist):
+    """Couples whose both partners consented to this therapist. Empty unless verified."""
+    if not therapist.is_authenticated or not therapist.is_verified_therapist:
+        return Couple.objects.none()
+    return Couple.objects.filter(
+        connections__therapist=therapist,
+        connections__ended_at__isnull=True,
+        connections__active_since__isnull=False,
+    ).distinct()
+
+
+def get_couple_for_therapist(therapist, couple_id: int) -> Couple:
+    couple = couples_for_therapist(therapist).filter(pk=couple_id).first()
+    if couple is None:
+        raise Http404("No such couple")
+    return couple

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.db.models import Q
+from django.http import Http404
+
+from imago.couples.models import Couple
+from imago.couples.selectors import couples_for_therapist
+from imago.journal.models import JournalEntry
+from imago.privacy.models import Visibility
+
+
+def entries_readable_by(user):
+    """Every journal entry this user may read, by the privacy model's three visibilities.
+
+    Own entries always; the partner's entries shared with the partner, from any couple the
+    user was part of (a record survives an unlink); entries shared with the therapist, for the
+    couples whose both partners consented to this (verified) therapist.
+    """
+    if not user.is_authenticated:
+        return JournalEntry.objects.none()
+    shared_with_partner = Q(
+        visibility=Visibility.PARTNER, couple__in=Couple.objects.for_person(user)
+    )
+    shared_with_therapist = Q(
+        visibility=Visibility.THERAPIST, couple__in=couples_for_therapist(user)
+    )
+    return JournalEntry.objects.filter(
+        Q(author=user) | shared_with_partner | shared_with_therapist
+    ).select_related("author")
+
+
+def get_entry_for_user(user, pk: int) -> JournalEntry:
+    entry = entries_readable_by(user).filter(pk=pk).first()
+    if entry is None:
+        raise Http404("No such entry")
+    return entry

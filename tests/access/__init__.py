@@ -1,0 +1,41 @@
+"""Access rules for the role/URL matrix (tests/test_access_matrix.py).
+
+Each feature declares, in tests/access/<feature>.py, a list RULES of Rule objects: one per
+URL name (and HTTP method), with the status every base-case role must get. The matrix test
+fails when any URL pattern, API route or WebSocket route has no rule, so a new page without
+a leak test breaks the build.
+
+Conventions: anonymous visitors get 302 (to the login page) for pages and 401 for the API;
+another couple's or another therapist's object answers 404, never 403, so existence does not
+leak; a page that redirects elsewhere for a role (for example a therapist-only page visited by
+a partner) declares that status too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("partner_a", "partner_b", "other_couple", "therapist", "other_therapist", "anonymous")
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # the URL name, e.g. "couple" or "api-1.0.0:me"
+    expect: dict[str, int]  # role -> status code
+    method: str = "get"
+    kwargs: Callable[[Any], dict] = field(default=lambda world: {})  # URL kwargs from World
+    data: Callable[[Any], dict] = field(default=lambda world: {})  # form or JSON body
+
+    def __post_init__(self):
+        missing = set(ROLES) - set(self.expect)
+        if missing:
+            raise ValueError(f"rule {self.name} {self.method}: no expectation for {missing}")
+
+
+def same(status: int, **overrides: int) -> dict[str, int]:
+    """Every role gets `status` except those named."""
+    expect = dict.fromkeys(ROLES, status)
+    expect.update(overrides)
+    return expect
