@@ -7,7 +7,6 @@ therapist, and an anonymous visitor (architecture.md: healthchecks' alice/bob/ch
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 import pytest
@@ -21,9 +20,6 @@ from imago.couples.models import Couple, Membership, TherapistConnection
 
 ROLES = ["partner_a", "partner_b", "other_couple", "therapist", "other_therapist", "anonymous"]
 PASSWORD = "correct horse battery staple 7"
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):

@@ -181,7 +181,7 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env_bool("IMAGO_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("IMAGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("IMAGO_HSTS_PRELOAD", False)
+    SECURE_HSTS_PRELOAD = env_bool("IMAGO_HSTS_PRELOAD", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # A strict policy: every script and style is a file served by us; nothing from third parties.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from imago.couples.models import Couple, Membership, TherapistConnection
+from imago.couples.models import Couple, Invitation, Membership, TherapistConnection
 
 
 def couple_of(person) -> Couple | None:
@@ -46,3 +46,44 @@ def get_couple_for_therapist(therapist, couple_id: int) -> Couple:
     if couple is None:
         raise Http404("No such couple")
     return couple
+
+
+def pending_partner_invitation(person) -> Invitation | None:
+    """The person's open partner invitation (there is at most one), or None."""
+    return (
+        Invitation.objects.usable()
+        .filter(kind=Invitation.Kind.PARTNER, created_by=person)
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def open_therapist_invitations(therapist):
+    return Invitation.objects.usable().filter(
+        kind=Invitation.Kind.THERAPIST, created_by=therapist
+    )
+
+
+def active_connections_for_therapist(therapist):
+    """The therapist's connections both partners consented to, newest first."""
+    if not therapist.is_authenticated or not therapist.is_verified_therapist:
+        return TherapistConnection.objects.none()
+    return (
+        TherapistConnection.objects.active()
+        .filter(therapist=therapist)
+        .select_related("couple")
+        .prefetch_related("couple__memberships__person")
+        .order_by("-active_since")
+    )
+
+
+def pending_connections_for_therapist(therapist):
+    """Requests still waiting for the second partner's consent."""
+    if not therapist.is_authenticated:
+        return TherapistConnection.objects.none()
+    return (
+        TherapistConnection.objects.current()
+        .filter(therapist=therapist, active_since__isnull=True)
+        .prefetch_related("consented_by")
+        .order_by("-requested_at")
+    )

@@ -34,3 +34,17 @@ def get_entry_for_user(user, pk: int) -> JournalEntry:
     if entry is None:
         raise Http404("No such entry")
     return entry
+
+
+def get_own_entry(user, pk: int) -> JournalEntry:
+    """An entry the user wrote; anyone else's, even one shared with them, answers 404."""
+    if not user.is_authenticated:
+        raise Http404("No such entry")
+    entry = JournalEntry.objects.filter(author=user, pk=pk).first()
+    if entry is None:
+        raise Http404("No such entry")
+    return entry
+
+
+def recent_own_entries(user, limit: int = 3):
+    return JournalEntry.objects.filter(author=user).order_by("-created_at")[:limit]

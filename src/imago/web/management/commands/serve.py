@@ -1,0 +1,34 @@
+"""`imago serve`: the ASGI server (Daphne) with one task worker beside it.
+
+The worker makes reminders and e-mail work in the embedded mode too; in production run the
+worker (`imago db_worker`) and N servers as separate processes instead (README, deploy).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from daphne.cli import CommandLineInterface
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve the site over HTTP and WebSockets, with a task worker beside it."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--no-worker", action="store_true", help="do not start a task worker")
+
+    def handle(self, *args, host, port, no_worker, **options):
+        worker = None
+        if not no_worker:
+            worker = subprocess.Popen([sys.executable, "-m", "imago", "db_worker", "--no-reload"])
+        self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C stops)")
+        try:
+            CommandLineInterface().run(["-b", host, "-p", str(port), "imago.asgi:application"])
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

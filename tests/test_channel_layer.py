@@ -1,0 +1,27 @@
+"""The configured channel layer really carries messages: Redis when REDIS_URL is set (CI),
+the in-memory layer otherwise (a fresh machine)."""
+
+from __future__ import annotations
+
+import pytest
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+
+@pytest.mark.asyncio
+async def test_a_group_message_reaches_its_member():
+    layer = get_channel_layer()
+    channel = await layer.new_channel()
+    await layer.group_add("couple-test", channel)
+    await layer.group_send("couple-test", {"type": "turn.added", "text": "hello"})
+    message = await layer.receive(channel)
+    assert message == {"type": "turn.added", "text": "hello"}
+    await layer.group_discard("couple-test", channel)
+
+
+def test_the_layer_follows_redis_url():
+    backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+    if settings.REDIS_URL:
+        assert backend == "channels_redis.core.RedisChannelLayer"
+    else:
+        assert backend == "channels.layers.InMemoryChannelLayer"
