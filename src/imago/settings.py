@@ -222,7 +222,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+# collectstatic target in production; the embedded mode serves from the app folders instead.
+STATIC_ROOT = env_path("IMAGO_STATIC_ROOT", DATA_DIR / "static") if PRODUCTION else None
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

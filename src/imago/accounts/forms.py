@@ -9,7 +9,7 @@ from django.contrib.auth.forms import (
 )
 
 from imago.accounts.models import PROFESSIONAL_ROLES, CertificationLevel, Role, User
-from imago.accounts.services import email_is_taken
+from imago.accounts.services import EMAIL_TAKEN, email_is_taken
 
 SIGNUP_ROLES = [
     (Role.PERSON, "A person: with a partner or on my own"),
@@ -66,10 +66,7 @@ class SignupForm(forms.Form):
     def clean_email(self) -> str:
         email = self.cleaned_data["email"].strip()
         if email_is_taken(email):
-            raise forms.ValidationError(
-                "An account with this e-mail address already exists. "
-                "You can log in, or reset your password if you forgot it."
-            )
+            raise forms.ValidationError(EMAIL_TAKEN)
         return email
 
     def clean(self):
@@ -90,6 +87,19 @@ class SignupForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password1", error)
         return data
+
+
+class ProfessionalForm(forms.Form):
+    certification_level = forms.ChoiceField(
+        label="Certification level",
+        choices=[("", "Choose one")] + list(CertificationLevel.choices),
+    )
+    credentials = forms.CharField(
+        label="Credentials",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Licence or registration numbers, and where an administrator can check them.",
+    )
 
 
 class LoginForm(AuthenticationForm):

@@ -12,17 +12,28 @@ from base64 import b32encode
 
 import qrcode
 import qrcode.image.svg
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp import verify_token as otp_verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from imago.accounts.models import PROFESSIONAL_ROLES, ProfessionalProfile, Role, User
+from imago.accounts.models import (
+    PROFESSIONAL_ROLES,
+    CertificationLevel,
+    ProfessionalProfile,
+    Role,
+    User,
+)
 
 BACKUP_CODE_COUNT = 10
 DELETED_LABEL = "deleted person"
+EMAIL_TAKEN = (
+    "An account with this e-mail address already exists. "
+    "You can log in, or reset your password if you forgot it."
+)
+TOO_MANY_TRIES = "Too many wrong codes. Please wait a minute, then try again."
 
 
 class AccountError(Exception):
@@ -54,21 +65,47 @@ def user_signup(
     if role in PROFESSIONAL_ROLES and not certification_level:
         raise AccountError("Please choose your certification level.", field="certification_level")
     if email_is_taken(email):
-        raise AccountError(
-            "An account with this e-mail address already exists. "
-            "You can log in, or reset your password if you forgot it.",
-            field="email",
-        )
-    with transaction.atomic():
-        user = User.objects.create_user(
-            email=email.strip(), password=password, display_name=display_name.strip(), role=role
-        )
-        if role in PROFESSIONAL_ROLES:
-            # Unverified until an administrator checks the credentials.
-            ProfessionalProfile.objects.create(
-                user=user, certification_level=certification_level, credentials=credentials.strip()
+        raise AccountError(EMAIL_TAKEN, field="email")
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                email=email.strip(),
+                password=password,
+                display_name=display_name.strip(),
+                role=role,
             )
+            if role in PROFESSIONAL_ROLES:
+                # Unverified until an administrator checks the credentials.
+                ProfessionalProfile.objects.create(
+                    user=user,
+                    certification_level=certification_level,
+                    credentials=credentials.strip(),
+                )
+    except IntegrityError:
+        # Two sign-ups with the same address at the same moment: the database decides.
+        raise AccountError(EMAIL_TAKEN, field="email") from None
     return user
+
+
+def professional_profile_submit(
+    *, user, certification_level: str, credentials: str
+) -> ProfessionalProfile:
+    """A professional's claim, new or corrected; it waits for an administrator either way."""
+    if user.role not in PROFESSIONAL_ROLES:
+        raise AccountError("Only therapists, presenters and facilitators have certification.")
+    profile = getattr(user, "professional_profile", None)
+    if profile is not None and profile.verified_at:
+        # A verified claim changes only through an administrator, who checks it again.
+        raise AccountError(
+            "Your certification is verified. To change it, please contact an administrator."
+        )
+    if certification_level not in CertificationLevel.values:
+        raise AccountError("Please choose your certification level.", field="certification_level")
+    profile, _ = ProfessionalProfile.objects.update_or_create(
+        user=user,
+        defaults={"certification_level": certification_level, "credentials": credentials.strip()},
+    )
+    return profile
 
 
 # Two-factor ------------------------------------------------------------------------------------
@@ -113,7 +150,7 @@ def totp_device_confirm(*, user, code: str) -> TOTPDevice:
         raise AccountError("Please start the set-up again.")
     allowed, _ = device.verify_is_allowed()
     if not allowed:
-        raise AccountError("Too many wrong codes. Please wait a minute, then try again.", field="code")
+        raise AccountError(TOO_MANY_TRIES, field="code")
     if not device.verify_token(_clean_code(code)):
         raise AccountError(
             "That code did not match. Check that the time on your phone is right and enter "
@@ -153,7 +190,7 @@ def two_factor_check(*, user, code: str):
     if not code:
         raise AccountError("Please enter a code.", field="code")
     if not any(d.verify_is_allowed()[0] for d in devices):
-        raise AccountError("Too many wrong codes. Please wait a minute, then try again.", field="code")
+        raise AccountError(TOO_MANY_TRIES, field="code")
     ordered = sorted(devices, key=lambda d: not isinstance(d, TOTPDevice))
     for device in ordered:
         matched = otp_verify_token(user, device.persistent_id, code)

@@ -58,6 +58,9 @@ class Membership(models.Model):
             models.UniqueConstraint(fields=["couple", "person"], name="member_once"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person} in couple {self.couple_id}"
+
 
 class InvitationQuerySet(models.QuerySet):
     def usable(self):
@@ -92,6 +95,9 @@ class Invitation(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
 
     objects = InvitationQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.created_by} ({self.created_at:%Y-%m-%d})"
 
     @property
     def is_expired(self) -> bool:
@@ -130,6 +136,9 @@ class TherapistConnection(models.Model):
                 fields=["couple"], condition=Q(ended_at__isnull=True), name="one_therapist"
             )
         ]
+
+    def __str__(self) -> str:
+        return f"Couple {self.couple_id} with {self.therapist}"
 
     @property
     def is_active(self) -> bool:

@@ -59,9 +59,7 @@ def pending_partner_invitation(person) -> Invitation | None:
 
 
 def open_therapist_invitations(therapist):
-    return Invitation.objects.usable().filter(
-        kind=Invitation.Kind.THERAPIST, created_by=therapist
-    )
+    return Invitation.objects.usable().filter(kind=Invitation.Kind.THERAPIST, created_by=therapist)
 
 
 def active_connections_for_therapist(therapist):

@@ -156,11 +156,11 @@ def partner_invitation_create(*, inviter, email: str = "", base_url: str = "") -
     """
     partner_invitation_check(inviter=inviter)
     with transaction.atomic():
-        Invitation.objects.usable().filter(
-            kind=Invitation.Kind.PARTNER, created_by=inviter
-        ).update(cancelled_at=timezone.now())
+        Invitation.objects.usable().filter(kind=Invitation.Kind.PARTNER, created_by=inviter).update(
+            cancelled_at=timezone.now()
+        )
         issued = _invitation_issue(
-            created_by=inviter, kind=Invitation.Kind.PARTNER, url_name="invitation_link"
+            created_by=inviter, kind=Invitation.Kind.PARTNER, url_name="invitation_accept"
         )
     if email:
         from imago.couples.tasks import send_partner_invitation
@@ -168,9 +168,12 @@ def partner_invitation_create(*, inviter, email: str = "", base_url: str = "") -
         send_partner_invitation.enqueue(
             to=email,
             inviter_name=str(inviter),
-            link=base_url.rstrip("/") + issued.path,
+            # The e-mail's link has a neutral path: it may be read over someone's shoulder.
+            link=base_url.rstrip("/") + reverse("invitation_link", kwargs={"token": issued.token}),
             code=issued.code,
-            expires_on=dateformat.format(timezone.localtime(issued.invitation.expires_at), "F j, Y"),
+            expires_on=dateformat.format(
+                timezone.localtime(issued.invitation.expires_at), "F j, Y"
+            ),
         )
     return issued
 
@@ -227,10 +230,6 @@ def invitation_accept(*, person, token: str = "", code: str = "") -> Couple:
         invitation.used_at = now
         invitation.used_by = person
         invitation.save(update_fields=["used_at", "used_by"])
-        # Neither partner's other open invitation should link them to a third person.
-        Invitation.objects.usable().filter(
-            kind=Invitation.Kind.PARTNER, created_by__in=[inviter, person]
-        ).update(cancelled_at=now)
     return couple
 
 
@@ -256,6 +255,11 @@ def couple_unlink(*, person) -> Couple:
         TherapistConnection.objects.current().filter(couple=couple).update(
             ended_at=now, ended_by=person
         )
+        # An invitation made before this couple must not link either of them to someone else
+        # now. (While they were linked it was refused with a clearer message.)
+        Invitation.objects.usable().filter(
+            kind=Invitation.Kind.PARTNER, created_by__in=couple.partners()
+        ).update(cancelled_at=now)
     return couple
 
 
@@ -368,7 +372,9 @@ def therapist_connection_end(*, person, couple: Couple | None = None) -> Therapi
             connection = connection_of(couple_of(person))
         else:
             connection = (
-                TherapistConnection.objects.current().filter(couple=couple, therapist=person).first()
+                TherapistConnection.objects.current()
+                .filter(couple=couple, therapist=person)
+                .first()
                 if couple is not None
                 else None
             )

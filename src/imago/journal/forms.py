@@ -47,11 +47,24 @@ class JournalEntryForm(forms.Form):
         # The choice already made is never disabled: a disabled radio is not sent, and the
         # person would get "choose who can read" instead of the real reason.
         field.widget.unavailable = {v for v in unavailable if v != current}
-        if unavailable:
-            labels = dict(Visibility.choices)
-            field.help_text = " ".join(
-                f"{labels[v]}: {reason}" for v, reason in unavailable.items()
-            )
+        self._unavailable = unavailable
+        self._explain_unavailable()
+
+    def _explain_unavailable(self, *, except_reason: str = "") -> None:
+        labels = dict(Visibility.choices)
+        reasons = [
+            f"{labels[v]}: {reason}"
+            for v, reason in self._unavailable.items()
+            if reason != except_reason
+        ]
+        if reasons:
+            self.fields["visibility"].help_text = " ".join(reasons)
+        elif self._unavailable:
+            self.fields["visibility"].help_text = ""
 
     def add_journal_error(self, error: JournalError) -> None:
-        self.add_error(error.field if error.field in self.fields else None, error.message)
+        field = error.field if error.field in self.fields else None
+        self.add_error(field, error.message)
+        if field == "visibility":
+            # The error already says why; the same sentence again as help would be noise.
+            self._explain_unavailable(except_reason=error.message)

@@ -1,0 +1,9 @@
+from tests.access import Rule, same
+
+RULES = [
+    Rule("home", same(200)),
+    Rule("dashboard", same(200, anonymous=302)),
+    # The quick exit must work for everyone, logged in or not, without a redirect.
+    Rule("neutral", same(200)),
+    Rule("robots_txt", same(200)),
+]
