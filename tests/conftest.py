@@ -21,6 +21,7 @@ from imago.couples.models import Couple, Membership, TherapistConnection
 ROLES = ["partner_a", "partner_b", "other_couple", "therapist", "other_therapist", "anonymous"]
 PASSWORD = "correct horse battery staple 7"
 
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

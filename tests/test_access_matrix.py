@@ -112,7 +112,9 @@ def _dummy_kwargs(route: str) -> dict[str, str]:
     return kwargs
 
 
-ADMIN_ROUTES = [(route, name) for route, name in site_routes() if name and name.startswith("admin:")]
+ADMIN_ROUTES = [
+    (route, name) for route, name in site_routes() if name and name.startswith("admin:")
+]
 
 
 @pytest.mark.parametrize("role", ROLES)

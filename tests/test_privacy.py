@@ -15,9 +15,7 @@ from imago.privacy.services import audit_record
 
 def _raw_text(entry_id: int) -> str:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT text FROM {JournalEntry._meta.db_table} WHERE id = %s", [entry_id]
-        )
+        cursor.execute(f"SELECT text FROM {JournalEntry._meta.db_table} WHERE id = %s", [entry_id])
         return cursor.fetchone()[0]
 
 

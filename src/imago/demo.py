@@ -112,24 +112,45 @@ def demo_create() -> None:
     _history(
         ana,
         [
-            (12, Visibility.PRIVATE, "I noticed I raise my voice when I feel unheard. Worth "
-             "bringing to a dialogue, calmly."),
-            (9, Visibility.PARTNER, "Thank you for making breakfast on Saturday. I felt looked "
-             "after."),
-            (3, Visibility.THERAPIST, "For our next session: evenings after work are when we "
-             "clash most."),
+            (
+                12,
+                Visibility.PRIVATE,
+                "I noticed I raise my voice when I feel unheard. Worth "
+                "bringing to a dialogue, calmly.",
+            ),
+            (
+                9,
+                Visibility.PARTNER,
+                "Thank you for making breakfast on Saturday. I felt looked after.",
+            ),
+            (
+                3,
+                Visibility.THERAPIST,
+                "For our next session: evenings after work are when we clash most.",
+            ),
         ],
     )
     _history(
         ben,
         [
             (10, Visibility.PARTNER, "I liked our walk by the river. Can we do it again soon?"),
-            (4, Visibility.PRIVATE, "When Ana is quiet I assume she is angry. I could ask "
-             "instead."),
+            (
+                4,
+                Visibility.PRIVATE,
+                "When Ana is quiet I assume she is angry. I could ask instead.",
+            ),
         ],
     )
-    _history(cleo, [(6, Visibility.THERAPIST, "We managed a whole dialogue without "
-                     "interrupting. It felt slow but good.")])
+    _history(
+        cleo,
+        [
+            (
+                6,
+                Visibility.THERAPIST,
+                "We managed a whole dialogue without interrupting. It felt slow but good.",
+            )
+        ],
+    )
     _history(
         User.objects.get(email=f"eli@{DOMAIN}"),
         [(2, Visibility.PRIVATE, "Practising mirroring with a friend: harder than it looks.")],

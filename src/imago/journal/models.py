@@ -33,3 +33,7 @@ class JournalEntry(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name_plural = "journal entries"
+
+    def __str__(self) -> str:
+        # Never the text: this string shows up in the admin, logs and error reports.
+        return f"Journal entry {self.pk} ({self.visibility})"
