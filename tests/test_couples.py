@@ -1,4 +1,4 @@
-"""Partners: inviting by link or code, accepting, cancelling, unlinking."""
+"""Partners: inviting by link or code, accepting, cancelling, unlinking, and slowing guessers."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from imago.couples import services
-from imago.couples.models import Couple, Invitation, TherapistConnection
+from imago.couples.models import Couple, Invitation, InvitationAttempt, TherapistConnection
 from imago.couples.selectors import couple_of
 from imago.couples.services import CODE_ALPHABET, CoupleError, digest
 from imago.journal.models import JournalEntry
@@ -506,3 +506,114 @@ def test_the_admin_shows_couples_and_invitations_without_their_digests(world, zo
         assert issued.invitation.token_digest.encode() not in response.content
         assert issued.invitation.code_digest.encode() not in response.content
     assert b"Ana" in client.get(pages[1]).content
+
+
+# Guessing codes and links ------------------------------------------------------------------
+
+TOO_MANY = "Too many codes that did not work. Please wait 15 minutes"
+
+
+def fail_codes(person, times: int) -> None:
+    for _ in range(times):
+        with pytest.raises(services.InvitationUnusable):
+            services.invitation_accept(person=person, code="ABCD-EFGH")
+
+
+def test_the_eleventh_code_is_refused_with_a_kind_message_even_if_it_is_right(zoe, yan):
+    client = logged_in(yan)
+    for _ in range(10):
+        response = client.post(reverse("couple_join"), {"code": "ABCD-EFGH"})
+        assert "couldn&#x27;t find" in response.content.decode()
+    code = services.partner_invitation_create(inviter=zoe).code
+
+    response = client.post(reverse("couple_join"), {"code": code.lower()})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert TOO_MANY in content
+    assert "ask your partner to send the link again" in content
+    assert f'value="{code.lower()}"' in content
+    assert 'aria-invalid="true"' in content
+    assert couple_of(yan) is None
+    assert Invitation.objects.get(created_by=zoe).used_at is None
+    # A refused try is not looked up, so it is not counted either.
+    assert InvitationAttempt.objects.filter(person=yan).count() == 10
+
+
+def test_a_right_code_before_the_limit_still_works(zoe, yan):
+    fail_codes(yan, 9)
+    code = services.partner_invitation_create(inviter=zoe).code
+    response = logged_in(yan).post(reverse("couple_join"), {"code": code})
+    assert response.status_code == 302
+    assert couple_of(yan) == couple_of(zoe) is not None
+
+
+def test_wrong_codes_older_than_15_minutes_do_not_count_and_are_cleared_away(zoe, yan):
+    fail_codes(yan, 10)
+    issued = services.partner_invitation_create(inviter=zoe)
+    with pytest.raises(services.TooManyAttempts):
+        services.invitation_accept(person=yan, code=issued.code)
+
+    InvitationAttempt.objects.update(at=timezone.now() - timedelta(minutes=15, seconds=1))
+    xia = make_person("xia@example.com", "Xia")
+    fail_codes(xia, 1)
+    # Recording Xia's try removed the rows nobody counts any more.
+    assert list(InvitationAttempt.objects.values_list("person", flat=True)) == [xia.pk]
+
+    assert services.invitation_accept(person=yan, code=issued.code) == couple_of(zoe)
+
+
+def test_the_limit_is_per_person(zoe, yan):
+    xia = make_person("xia@example.com", "Xia")
+    fail_codes(xia, 10)
+    with pytest.raises(services.TooManyAttempts):
+        services.invitation_accept(person=xia, code="ABCD-EFGH")
+
+    code = services.partner_invitation_create(inviter=zoe).code
+    assert couple_of(yan) is None
+    assert services.invitation_accept(person=yan, code=code) == couple_of(zoe)
+
+
+def test_only_codes_that_do_not_work_are_counted(world, zoe):
+    # A real invitation refused for another reason (Ana is already linked) is not a guess.
+    for _ in range(11):
+        issued = services.partner_invitation_create(inviter=zoe)
+        with pytest.raises(CoupleError, match="already linked"):
+            services.invitation_accept(person=world.partner_a, code=issued.code)
+    assert not InvitationAttempt.objects.exists()
+
+
+def test_wrong_links_count_like_wrong_codes(zoe, yan):
+    client = logged_in(yan)
+    for n in range(10):
+        url = reverse("invitation_accept", kwargs={"token": f"guess-{n}"})
+        assert client.get(url).status_code == 404
+    issued = services.partner_invitation_create(inviter=zoe)
+
+    response = client.get(reverse("invitation_accept", kwargs={"token": issued.token}))
+
+    assert response.status_code == 429
+    content = response.content.decode()
+    assert "Please wait a little" in content
+    assert TOO_MANY in content
+    assert "Accept and link" not in content
+    assert client.post(issued.path).status_code == 429
+    assert couple_of(yan) is None
+    # Logged-in people are counted by account; their address is not kept.
+    assert not InvitationAttempt.objects.exclude(ip=None).exists()
+
+
+def test_anonymous_visitors_are_counted_by_address(zoe):
+    for n in range(30):
+        url = reverse("invitation_accept", kwargs={"token": f"guess-{n}"})
+        assert Client(REMOTE_ADDR="203.0.113.7").get(url).status_code == 404
+    issued = services.partner_invitation_create(inviter=zoe)
+
+    refused = Client(REMOTE_ADDR="203.0.113.7").get(issued.path)
+    elsewhere = Client(REMOTE_ADDR="198.51.100.2").get(issued.path)
+
+    assert refused.status_code == 429
+    assert TOO_MANY in refused.content.decode()
+    assert elsewhere.status_code == 200
+    assert b"Zoe invited you" in elsewhere.content
+    assert set(InvitationAttempt.objects.values_list("person", "ip")) == {(None, "203.0.113.7")}

@@ -1,4 +1,4 @@
-"""The therapist's practice pages: inviting couples, the list, and one couple's shared items."""
+"""The therapist's practice pages: inviting couples, the list, one couple's shared items, ending."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from django.test import Client
 from django.urls import reverse
 
 from imago.couples import services
-from imago.couples.models import Invitation
+from imago.couples.models import Invitation, TherapistConnection
+from imago.couples.selectors import connection_of
 from imago.couples.services import digest
 from imago.journal.models import JournalEntry
+from imago.journal.selectors import entries_readable_by
 from imago.privacy.models import AuditEvent
 from tests.conftest import login, make_couple, make_person, make_therapist
 
@@ -177,3 +179,82 @@ def test_a_therapist_who_lost_verification_no_longer_opens_the_couple(client_for
 
 def test_the_invite_action_rejects_get(client_for):
     assert client_for("therapist").get(reverse("practice_invite")).status_code == 405
+
+
+# Ending a connection from the therapist's side ----------------------------------------------
+
+
+def test_the_couple_page_links_to_ending_the_connection(client_for, world):
+    url = reverse("practice_couple", kwargs={"couple_id": world.couple.pk})
+    content = client_for("therapist").get(url).content.decode()
+    end_url = reverse("practice_couple_end", kwargs={"couple_id": world.couple.pk})
+    assert f'href="{end_url}"' in content
+    assert "End your connection with Ana and Ben" in content
+
+
+def test_ending_shows_what_happens_before_confirming(client_for, world):
+    url = reverse("practice_couple_end", kwargs={"couple_id": world.couple.pk})
+    response = client_for("therapist").get(url)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert content.count("<h1") == 1
+    assert "End your connection with Ana and Ben" in content
+    assert "will no longer share anything with you" in content
+    assert "What they shared with you before is no longer visible to you" in content
+    assert "connect again later" in content
+    assert f'action="{url}"' in content
+    # Only looking at the page changes nothing.
+    assert connection_of(world.couple) is not None
+
+
+def test_the_therapist_ends_the_connection_and_the_partners_see_no_therapist(client_for, world):
+    shared = JournalEntry.objects.create(
+        author=world.partner_a, couple=world.couple, visibility="therapist", text="For Tess."
+    )
+    client = client_for("therapist")
+    url = reverse("practice_couple_end", kwargs={"couple_id": world.couple.pk})
+
+    response = client.post(url)
+
+    assert response.status_code == 302
+    assert response.url == reverse("practice")
+    page = client.get(reverse("practice")).content.decode()
+    assert "Your connection with Ana and Ben has ended." in page
+    assert reverse("practice_couple", kwargs={"couple_id": world.couple.pk}) not in page
+    connection = TherapistConnection.objects.get(couple=world.couple, therapist=world.therapist)
+    assert connection.ended_by == world.therapist
+    assert connection_of(world.couple) is None
+    assert shared not in entries_readable_by(world.therapist)
+    couple_url = reverse("practice_couple", kwargs={"couple_id": world.couple.pk})
+    assert client.get(couple_url).status_code == 404
+    assert client.post(url).status_code == 404
+
+    partners_page = client_for("partner_a").get(reverse("couple")).content.decode()
+    assert "You are not connected to a therapist." in partners_page
+    assert "Tess" not in partners_page
+    # The other couple's connection is untouched.
+    assert connection_of(world.other_couple_obj) is not None
+
+
+def test_only_the_couples_own_therapist_can_end_the_connection(client_for, world, unverified):
+    url = reverse("practice_couple_end", kwargs={"couple_id": world.couple.pk})
+    for method in ("get", "post"):
+        assert getattr(client_for("other_therapist"), method)(url).status_code == 404
+        assert getattr(logged_in(unverified), method)(url).status_code == 404
+        response = getattr(client_for("partner_a"), method)(url)
+        assert (response.status_code, response.url) == (302, reverse("dashboard"))
+        response = getattr(client_for("anonymous"), method)(url)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+    missing = reverse("practice_couple_end", kwargs={"couple_id": 99999})
+    assert client_for("therapist").post(missing).status_code == 404
+    assert connection_of(world.couple).therapist == world.therapist
+
+
+def test_a_therapist_who_lost_verification_cannot_end_from_the_practice(client_for, world):
+    profile = world.therapist.professional_profile
+    profile.verified_at = None
+    profile.save()
+    url = reverse("practice_couple_end", kwargs={"couple_id": world.couple.pk})
+    assert client_for("therapist").post(url).status_code == 404
+    assert connection_of(world.couple) is not None

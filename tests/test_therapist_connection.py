@@ -288,3 +288,52 @@ def test_consent_decline_and_end_reject_get(client_for):
     client = client_for("partner_a")
     assert client.get(reverse("therapist_consent")).status_code == 405
     assert client.get(reverse("therapist_decline")).status_code == 405
+
+
+# Guessing codes and links ------------------------------------------------------------------
+
+
+def test_wrong_codes_count_across_partner_and_therapist_invitations(pair, tia):
+    zoe = pair[0]
+    client = logged_in(zoe)
+    for _ in range(5):
+        with pytest.raises(services.InvitationUnusable):
+            services.invitation_accept(person=zoe, code="ABCD-EFGH")
+        client.post(reverse("therapist_join"), {"code": "ZZZZ-ZZZZ"})
+    code = services.therapist_invitation_create(therapist=tia).code
+
+    response = client.post(reverse("therapist_join"), {"code": code})
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Too many codes that did not work. Please wait 15 minutes" in content
+    assert "ask your therapist to send the link again" in content
+    assert f'value="{code}"' in content
+    assert connection_of(pair[2]) is None
+
+
+def test_a_right_therapist_code_before_the_limit_still_works(pair, tia):
+    zoe = pair[0]
+    for _ in range(9):
+        with pytest.raises(services.InvitationUnusable):
+            services.therapist_connection_request(person=zoe, code="ABCD-EFGH")
+    code = services.therapist_invitation_create(therapist=tia).code
+    assert services.therapist_connection_request(person=zoe, code=code).therapist == tia
+
+
+def test_wrong_therapist_links_count_and_then_even_a_right_link_waits(pair, tia):
+    client = logged_in(pair[1])
+    for n in range(10):
+        url = reverse("therapist_join_link", kwargs={"token": f"guess-{n}"})
+        assert client.get(url).status_code == 404
+    issued = services.therapist_invitation_create(therapist=tia)
+
+    response = client.get(issued.path)
+
+    assert response.status_code == 429
+    assert b"Please wait a little" in response.content
+    assert b"ask your therapist to send the link again" in response.content
+    assert client.post(issued.path).status_code == 429
+    assert connection_of(pair[2]) is None
+    # Zoe is counted on her own.
+    assert logged_in(pair[0]).get(issued.path).status_code == 200

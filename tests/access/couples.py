@@ -87,4 +87,17 @@ RULES = [
         same(302, therapist=200, other_therapist=404),
         kwargs=lambda w: {"couple_id": w.couple.pk},
     ),
+    # Only the couple's own therapist may end the connection; the POST really ends it (each
+    # role gets a fresh world), then goes back to the practice.
+    Rule(
+        "practice_couple_end",
+        same(302, therapist=200, other_therapist=404),
+        kwargs=lambda w: {"couple_id": w.couple.pk},
+    ),
+    Rule(
+        "practice_couple_end",
+        same(302, other_therapist=404),
+        method="post",
+        kwargs=lambda w: {"couple_id": w.couple.pk},
+    ),
 ]

@@ -143,3 +143,22 @@ class TherapistConnection(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None and self.active_since is not None
+
+
+class InvitationAttempt(models.Model):
+    """One invitation code or link that did not work, kept for a short while to slow guessing.
+
+    A logged-in person is counted by account, an anonymous visitor by address; so the address
+    is stored only when there is no account to count by. Rows older than the throttle's window
+    mean nothing and are deleted as new ones come in.
+    """
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        who = f"person {self.person_id}" if self.person_id else f"address {self.ip}"
+        return f"Failed invitation attempt by {who} at {self.at:%Y-%m-%d %H:%M}"

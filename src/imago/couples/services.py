@@ -18,7 +18,13 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from imago.couples.models import Couple, Invitation, Membership, TherapistConnection
+from imago.couples.models import (
+    Couple,
+    Invitation,
+    InvitationAttempt,
+    Membership,
+    TherapistConnection,
+)
 from imago.couples.selectors import connection_of, couple_of, pending_partner_invitation
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper should not be mistyped.
@@ -138,6 +144,64 @@ def invitation_find(*, kind: str, token: str = "", code: str = "", lock: bool = 
     return invitation
 
 
+# Guessing ---------------------------------------------------------------------------------
+
+# A code has 31^8 values, so a few wrong tries are typos, and many are someone guessing. The
+# window matches the login throttle's, so the waiting time we name is the same everywhere.
+ATTEMPT_WINDOW = timedelta(minutes=15)
+ATTEMPTS_PER_PERSON = 10
+# Anonymous visitors can only try links, and several people may share one address.
+ATTEMPTS_PER_ADDRESS = 30
+
+
+class TooManyAttempts(CoupleError):
+    """Too many codes or links that did not work, lately: we do not look this one up."""
+
+
+def _attempts_recent(*, person, ip):
+    since = timezone.now() - ATTEMPT_WINDOW
+    if person is not None and person.is_authenticated:
+        return InvitationAttempt.objects.filter(person=person, at__gt=since), ATTEMPTS_PER_PERSON
+    return InvitationAttempt.objects.filter(person=None, ip=ip, at__gt=since), ATTEMPTS_PER_ADDRESS
+
+
+def invitation_attempts_check(*, person, ip: str | None, kind: str = Invitation.Kind.PARTNER):
+    """Refuse to look up any code or link for someone who got too many wrong lately.
+
+    A person is counted by account across both kinds of invitation; an anonymous visitor by
+    address. Two requests at the same moment may both pass: a slowdown, not a lock.
+    """
+    attempts, limit = _attempts_recent(person=person, ip=ip)
+    if attempts.count() >= limit:
+        sender = "your therapist" if kind == Invitation.Kind.THERAPIST else "your partner"
+        raise TooManyAttempts(
+            "Too many codes that did not work. Please wait 15 minutes, "
+            f"or ask {sender} to send the link again."
+        )
+
+
+def invitation_attempt_record(*, person, ip: str | None) -> None:
+    """Count a code or link that did not work (after InvitationUnusable)."""
+    now = timezone.now()
+    # Rows past the window count for nothing; deleting them here keeps the table small
+    # without a scheduled job.
+    InvitationAttempt.objects.filter(at__lte=now - ATTEMPT_WINDOW).delete()
+    if person is not None and person.is_authenticated:
+        InvitationAttempt.objects.create(person=person, at=now)
+    else:
+        InvitationAttempt.objects.create(ip=ip or None, at=now)
+
+
+def invitation_open(*, kind: str, token: str, person, ip: str | None) -> Invitation:
+    """invitation_find for a link someone opened, counting it if it did not work."""
+    invitation_attempts_check(person=person, ip=ip, kind=kind)
+    try:
+        return invitation_find(kind=kind, token=token)
+    except InvitationUnusable:
+        invitation_attempt_record(person=person, ip=ip)
+        raise
+
+
 # Partners ---------------------------------------------------------------------------------
 
 
@@ -207,8 +271,22 @@ def partner_acceptance_check(*, person, invitation: Invitation) -> None:
         )
 
 
-def invitation_accept(*, person, token: str = "", code: str = "") -> Couple:
-    """Accept a partner invitation by link token or by code: the two become a couple."""
+def invitation_accept(*, person, token: str = "", code: str = "", ip: str | None = None) -> Couple:
+    """Accept a partner invitation by link token or by code: the two become a couple.
+
+    A token or code that does not work is counted against the person (see
+    invitation_attempts_check); after too many, nothing is looked up for a while.
+    """
+    invitation_attempts_check(person=person, ip=ip, kind=Invitation.Kind.PARTNER)
+    try:
+        return _invitation_accept(person=person, token=token, code=code)
+    except InvitationUnusable:
+        # Recorded outside the rolled-back transaction, or it would vanish with it.
+        invitation_attempt_record(person=person, ip=ip)
+        raise
+
+
+def _invitation_accept(*, person, token: str, code: str) -> Couple:
     with transaction.atomic():
         invitation = invitation_find(
             kind=Invitation.Kind.PARTNER, token=token, code=code, lock=True
@@ -298,8 +376,22 @@ def therapist_request_check(*, person, invitation: Invitation) -> Couple:
     return couple
 
 
-def therapist_connection_request(*, person, token: str = "", code: str = "") -> TherapistConnection:
-    """The first partner accepts a therapist's invitation; the other partner must still agree."""
+def therapist_connection_request(
+    *, person, token: str = "", code: str = "", ip: str | None = None
+) -> TherapistConnection:
+    """The first partner accepts a therapist's invitation; the other partner must still agree.
+
+    Wrong tokens and codes are counted like in invitation_accept.
+    """
+    invitation_attempts_check(person=person, ip=ip, kind=Invitation.Kind.THERAPIST)
+    try:
+        return _therapist_connection_request(person=person, token=token, code=code)
+    except InvitationUnusable:
+        invitation_attempt_record(person=person, ip=ip)
+        raise
+
+
+def _therapist_connection_request(*, person, token: str, code: str) -> TherapistConnection:
     with transaction.atomic():
         invitation = invitation_find(
             kind=Invitation.Kind.THERAPIST, token=token, code=code, lock=True

@@ -24,4 +24,9 @@ urlpatterns = [
     path("practice/", views.practice, name="practice"),
     path("practice/invite/", views.practice_invite, name="practice_invite"),
     path("practice/couples/<int:couple_id>/", views.practice_couple, name="practice_couple"),
+    path(
+        "practice/couples/<int:couple_id>/end/",
+        views.practice_couple_end,
+        name="practice_couple_end",
+    ),
 ]

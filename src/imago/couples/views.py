@@ -28,11 +28,12 @@ from imago.couples.selectors import (
     pending_connections_for_therapist,
     pending_partner_invitation,
 )
-from imago.couples.services import CoupleError, InvitationUnusable
+from imago.couples.services import CoupleError, InvitationUnusable, TooManyAttempts
 from imago.journal.selectors import entries_readable_by
 from imago.privacy.crypto import decrypt, encrypt
 from imago.privacy.models import Visibility
 from imago.privacy.services import audit_record
+from imago.throttle import client_ip
 
 
 def person_required(view):
@@ -180,7 +181,9 @@ def couple_join(request):
     form = InvitationCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            couple = services.invitation_accept(person=request.user, code=form.cleaned_data["code"])
+            couple = services.invitation_accept(
+                person=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
+            )
         except CoupleError as error:
             form.add_error("code", error.message)
         else:
@@ -193,6 +196,12 @@ def couple_join(request):
         "couples/join.html",
         {"form": form, "already_linked": couple_of(request.user) is not None},
     )
+
+
+def _link_refused(request, template: str, error: CoupleError, status: int = 404):
+    """A link that cannot be used (404), or that we did not look up after many wrong ones (429)."""
+    context = {"unusable": error.message, "throttled": status == 429}
+    return render(request, template, context, status=status)
 
 
 def invitation_link(request, token: str):
@@ -208,10 +217,15 @@ def invitation_accept(request, token: str):
         return redirect("dashboard")
     if request.method == "POST" and not user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    ip = client_ip(request)
     try:
-        invitation = services.invitation_find(kind=Invitation.Kind.PARTNER, token=token)
+        invitation = services.invitation_open(
+            kind=Invitation.Kind.PARTNER, token=token, person=user, ip=ip
+        )
+    except TooManyAttempts as error:
+        return _link_refused(request, "couples/accept.html", error, status=429)
     except InvitationUnusable as error:
-        return render(request, "couples/accept.html", {"unusable": error.message}, status=404)
+        return _link_refused(request, "couples/accept.html", error)
     context = {"invitation": invitation, "inviter_name": str(invitation.created_by)}
     if user.is_authenticated:
         try:
@@ -220,9 +234,9 @@ def invitation_accept(request, token: str):
             context["obstacle"] = error.message
     if request.method == "POST":
         try:
-            couple = services.invitation_accept(person=user, token=token)
+            couple = services.invitation_accept(person=user, token=token, ip=ip)
         except InvitationUnusable as error:
-            return render(request, "couples/accept.html", {"unusable": error.message}, status=404)
+            return _link_refused(request, "couples/accept.html", error)
         except CoupleError as error:
             context["obstacle"] = error.message
         else:
@@ -264,7 +278,7 @@ def therapist_join(request):
     if request.method == "POST" and form.is_valid():
         try:
             connection = services.therapist_connection_request(
-                person=request.user, code=form.cleaned_data["code"]
+                person=request.user, code=form.cleaned_data["code"], ip=client_ip(request)
             )
         except CoupleError as error:
             form.add_error("code", error.message)
@@ -290,12 +304,15 @@ def _request_sent(request, connection):
 @require_http_methods(["GET", "POST"])
 @person_required
 def therapist_join_link(request, token: str):
+    ip = client_ip(request)
     try:
-        invitation = services.invitation_find(kind=Invitation.Kind.THERAPIST, token=token)
-    except InvitationUnusable as error:
-        return render(
-            request, "couples/therapist_link.html", {"unusable": error.message}, status=404
+        invitation = services.invitation_open(
+            kind=Invitation.Kind.THERAPIST, token=token, person=request.user, ip=ip
         )
+    except TooManyAttempts as error:
+        return _link_refused(request, "couples/therapist_link.html", error, status=429)
+    except InvitationUnusable as error:
+        return _link_refused(request, "couples/therapist_link.html", error)
     therapist = invitation.created_by
     profile = getattr(therapist, "professional_profile", None)
     context = {
@@ -309,11 +326,11 @@ def therapist_join_link(request, token: str):
         context["obstacle"] = error.message
     if request.method == "POST":
         try:
-            connection = services.therapist_connection_request(person=request.user, token=token)
-        except InvitationUnusable as error:
-            return render(
-                request, "couples/therapist_link.html", {"unusable": error.message}, status=404
+            connection = services.therapist_connection_request(
+                person=request.user, token=token, ip=ip
             )
+        except InvitationUnusable as error:
+            return _link_refused(request, "couples/therapist_link.html", error)
         except CoupleError as error:
             context["obstacle"] = error.message
         else:
@@ -428,3 +445,21 @@ def practice_couple(request, couple_id: int):
         "shown": shown,
     }
     return render(request, "couples/practice_couple.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@therapist_required
+def practice_couple_end(request, couple_id: int):
+    """The therapist ends a connection from their side, after a confirmation page."""
+    therapist = request.user
+    couple = get_couple_for_therapist(therapist, couple_id)
+    names = " and ".join(str(partner) for partner in couple.partners())
+    if request.method == "POST":
+        try:
+            services.therapist_connection_end(person=therapist, couple=couple)
+        except CoupleError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Your connection with {names} has ended.")
+        return redirect("practice")
+    return render(request, "couples/practice_couple_end.html", {"couple": couple, "names": names})
