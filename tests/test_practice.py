@@ -14,6 +14,7 @@ from imago.couples.selectors import connection_of
 from imago.couples.services import digest
 from imago.journal.models import JournalEntry
 from imago.journal.selectors import entries_readable_by
+from imago.journal.services import journal_entry_create
 from imago.privacy.models import AuditEvent
 from tests.conftest import login, make_couple, make_person, make_therapist
 
@@ -91,9 +92,7 @@ def test_the_practice_lists_connected_couples_and_waiting_requests(client_for, w
 
 
 def test_the_couple_page_shows_only_items_shared_with_the_therapist(client_for, world):
-    JournalEntry.objects.create(
-        author=world.partner_a, couple=world.couple, visibility="therapist", text="For Tess."
-    )
+    journal_entry_create(author=world.partner_a, text="For Tess.", visibility="therapist")
     JournalEntry.objects.create(
         author=world.partner_a, couple=world.couple, visibility="private", text="Only Ana."
     )
@@ -115,12 +114,8 @@ def test_the_couple_page_shows_only_items_shared_with_the_therapist(client_for, 
 def test_viewing_a_couple_writes_one_audit_entry_per_partner_whose_items_are_shown(
     client_for, world
 ):
-    JournalEntry.objects.create(
-        author=world.partner_a, couple=world.couple, visibility="therapist", text="One."
-    )
-    JournalEntry.objects.create(
-        author=world.partner_a, couple=world.couple, visibility="therapist", text="Two."
-    )
+    journal_entry_create(author=world.partner_a, text="One.", visibility="therapist")
+    journal_entry_create(author=world.partner_a, text="Two.", visibility="therapist")
     url = reverse("practice_couple", kwargs={"couple_id": world.couple.pk})
 
     client_for("therapist").get(url)
@@ -133,9 +128,7 @@ def test_viewing_a_couple_writes_one_audit_entry_per_partner_whose_items_are_sho
     assert event.action == "view"
     assert event.what == "journal entries shared with therapist"
 
-    JournalEntry.objects.create(
-        author=world.partner_b, couple=world.couple, visibility="therapist", text="Three."
-    )
+    journal_entry_create(author=world.partner_b, text="Three.", visibility="therapist")
     client_for("therapist").get(url)
     assert AuditEvent.objects.count() == 3
     assert AuditEvent.objects.filter(subject=world.partner_b).count() == 1
@@ -208,9 +201,7 @@ def test_ending_shows_what_happens_before_confirming(client_for, world):
 
 
 def test_the_therapist_ends_the_connection_and_the_partners_see_no_therapist(client_for, world):
-    shared = JournalEntry.objects.create(
-        author=world.partner_a, couple=world.couple, visibility="therapist", text="For Tess."
-    )
+    shared = journal_entry_create(author=world.partner_a, text="For Tess.", visibility="therapist")
     client = client_for("therapist")
     url = reverse("practice_couple_end", kwargs={"couple_id": world.couple.pk})
 

@@ -13,8 +13,8 @@ from imago.couples import services
 from imago.couples.models import Invitation, TherapistConnection
 from imago.couples.selectors import connection_of, couples_for_therapist
 from imago.couples.services import CoupleError
-from imago.journal.models import JournalEntry
 from imago.journal.selectors import entries_readable_by
+from imago.journal.services import JournalError, journal_entry_create, journal_entry_update
 from tests.conftest import login, make_couple, make_person, make_therapist
 
 
@@ -62,20 +62,48 @@ def test_the_first_partner_asks_and_the_connection_waits_for_the_other(pair, tia
 
 def test_consent_needs_both_partners_and_the_therapist_sees_nothing_before(pair, tia):
     zoe, yan, couple = pair
-    shared = JournalEntry.objects.create(
-        author=zoe, couple=couple, visibility="therapist", text="For our sessions."
-    )
     code = services.therapist_invitation_create(therapist=tia).code
     services.therapist_connection_request(person=zoe, code=code.lower().replace("-", ""))
 
     assert not couples_for_therapist(tia).exists()
-    assert shared not in entries_readable_by(tia)
+    with pytest.raises(JournalError, match="waiting for both of you"):
+        journal_entry_create(author=zoe, text="For our sessions.", visibility="therapist")
 
     connection = services.therapist_connection_consent(person=yan)
 
     assert connection.active_since is not None
     assert couple in couples_for_therapist(tia)
+    shared = journal_entry_create(author=zoe, text="For our sessions.", visibility="therapist")
     assert shared in entries_readable_by(tia)
+
+
+def test_a_new_therapist_does_not_see_what_was_shared_with_the_previous_one(world):
+    shared = journal_entry_create(
+        author=world.partner_a, text="For Tess only.", visibility="therapist"
+    )
+    services.therapist_connection_end(person=world.partner_a)
+    newcomer = make_therapist("nia@example.com", "Nia")
+    issued = services.therapist_invitation_create(therapist=newcomer)
+    services.therapist_connection_request(person=world.partner_a, token=issued.token)
+    services.therapist_connection_consent(person=world.partner_b)
+
+    assert shared not in entries_readable_by(newcomer)
+    assert shared not in entries_readable_by(world.therapist)
+
+
+def test_reconnecting_with_the_same_therapist_does_not_reopen_old_items(world):
+    shared = journal_entry_create(author=world.partner_a, text="Before.", visibility="therapist")
+    services.therapist_connection_end(person=world.partner_b)
+    issued = services.therapist_invitation_create(therapist=world.therapist)
+    services.therapist_connection_request(person=world.partner_a, token=issued.token)
+    services.therapist_connection_consent(person=world.partner_b)
+
+    assert shared not in entries_readable_by(world.therapist)
+    # Sharing it again, under the new connection, is the author's explicit choice.
+    journal_entry_update(
+        author=world.partner_a, entry=shared, text="Before.", visibility="therapist"
+    )
+    assert shared in entries_readable_by(world.therapist)
 
 
 def test_the_partner_who_asked_cannot_consent_again(pair, tia):
@@ -177,9 +205,7 @@ def test_a_partner_invitation_is_not_a_therapist_invitation(pair, db):
 
 
 def test_either_partner_ends_the_connection_and_the_therapist_sees_nothing_after(world):
-    shared = JournalEntry.objects.create(
-        author=world.partner_a, couple=world.couple, visibility="therapist", text="For Tess."
-    )
+    shared = journal_entry_create(author=world.partner_a, text="For Tess.", visibility="therapist")
     assert shared in entries_readable_by(world.therapist)
 
     connection = services.therapist_connection_end(person=world.partner_b)

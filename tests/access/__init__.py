@@ -39,3 +39,10 @@ def same(status: int, **overrides: int) -> dict[str, int]:
     expect = dict.fromkeys(ROLES, status)
     expect.update(overrides)
     return expect
+
+
+def new_entry(world, visibility: str) -> int:
+    """A fresh journal entry by partner_a, written through the service as a person would."""
+    from imago.journal.services import journal_entry_create
+
+    return journal_entry_create(author=world.partner_a, text="x", visibility=visibility).pk

@@ -1,15 +1,8 @@
-from imago.journal.models import JournalEntry
-from tests.access import Rule, same
+from tests.access import Rule, new_entry, same
 
 
 def _entry(visibility):
-    def kwargs(w):
-        entry = JournalEntry.objects.create(
-            author=w.partner_a, couple=w.couple, visibility=visibility, text="x"
-        )
-        return {"entry_id": entry.pk}
-
-    return kwargs
+    return lambda w: {"entry_id": new_entry(w, visibility)}
 
 
 LOGGED_IN = same(200, anonymous=401)

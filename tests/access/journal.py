@@ -1,17 +1,8 @@
-from imago.journal.models import JournalEntry
-from tests.access import Rule, same
+from tests.access import Rule, new_entry, same
 
 
 def _entry(visibility):
-    """URL kwargs for a fresh entry by partner_a, made inside the world of each role's run."""
-
-    def kwargs(w):
-        entry = JournalEntry.objects.create(
-            author=w.partner_a, couple=w.couple, visibility=visibility, text="x"
-        )
-        return {"pk": entry.pk}
-
-    return kwargs
+    return lambda w: {"pk": new_entry(w, visibility)}
 
 
 PERSONS_ONLY = same(200, therapist=302, other_therapist=302, anonymous=302)

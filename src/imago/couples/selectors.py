@@ -30,15 +30,16 @@ def connection_of(couple: Couple | None) -> TherapistConnection | None:
     return TherapistConnection.objects.current().filter(couple=couple).first()
 
 
+def connections_for_therapist(therapist):
+    """This therapist's active connections (both partners consented). Empty unless verified."""
+    if not therapist.is_authenticated or not therapist.is_verified_therapist:
+        return TherapistConnection.objects.none()
+    return TherapistConnection.objects.active().filter(therapist=therapist)
+
+
 def couples_for_therapist(therapist):
     """Couples whose both partners consented to this therapist. Empty unless verified."""
-    if not therapist.is_authenticated or not therapist.is_verified_therapist:
-        return Couple.objects.none()
-    return Couple.objects.filter(
-        connections__therapist=therapist,
-        connections__ended_at__isnull=True,
-        connections__active_since__isnull=False,
-    ).distinct()
+    return Couple.objects.filter(connections__in=connections_for_therapist(therapist)).distinct()
 
 
 def get_couple_for_therapist(therapist, couple_id: int) -> Couple:

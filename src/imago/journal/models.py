@@ -3,7 +3,8 @@
 Each entry has one visibility (privacy.Visibility). The text is encrypted at rest. An entry
 shared with the partner or the therapist belongs to the couple the author was in when writing,
 so it stays a readable record for both partners after an unlink, and never reaches a later
-partner.
+partner. Likewise an entry shared with the therapist names the therapist connection it was
+shared under: a later therapist, or the same one after a new connection, does not see it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,14 @@ class JournalEntry(models.Model):
     )
     couple = models.ForeignKey(
         "couples.Couple", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    therapist_connection = models.ForeignKey(
+        "couples.TherapistConnection",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="For entries shared with the therapist: the connection they were shared under.",
     )
     visibility = models.CharField(
         max_length=20, choices=Visibility.choices, default=Visibility.PRIVATE

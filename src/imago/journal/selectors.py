@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.http import Http404
 
 from imago.couples.models import Couple
-from imago.couples.selectors import couples_for_therapist
+from imago.couples.selectors import connections_for_therapist
 from imago.journal.models import JournalEntry
 from imago.privacy.models import Visibility
 
@@ -13,8 +13,8 @@ def entries_readable_by(user):
     """Every journal entry this user may read, by the privacy model's three visibilities.
 
     Own entries always; the partner's entries shared with the partner, from any couple the
-    user was part of (a record survives an unlink); entries shared with the therapist, for the
-    couples whose both partners consented to this (verified) therapist.
+    user was part of (a record survives an unlink); entries shared with the therapist under a
+    connection that is still active (both partners consented, therapist verified).
     """
     if not user.is_authenticated:
         return JournalEntry.objects.none()
@@ -22,7 +22,8 @@ def entries_readable_by(user):
         visibility=Visibility.PARTNER, couple__in=Couple.objects.for_person(user)
     )
     shared_with_therapist = Q(
-        visibility=Visibility.THERAPIST, couple__in=couples_for_therapist(user)
+        visibility=Visibility.THERAPIST,
+        therapist_connection__in=connections_for_therapist(user),
     )
     return JournalEntry.objects.filter(
         Q(author=user) | shared_with_partner | shared_with_therapist

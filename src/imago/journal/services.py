@@ -121,6 +121,11 @@ def journal_unavailable_visibilities(*, author, entry: JournalEntry | None = Non
     return {v: reason for v, reason in problems.items() if reason}
 
 
+def _shared_under(*, couple: Couple | None, visibility: str):
+    """The therapist connection an entry is shared under (checked active), or None."""
+    return connection_of(couple) if visibility == Visibility.THERAPIST else None
+
+
 def journal_entry_create(*, author, text: str, visibility: str) -> JournalEntry:
     _check_author(author)
     text = _check_text(text)
@@ -128,7 +133,11 @@ def journal_entry_create(*, author, text: str, visibility: str) -> JournalEntry:
     # Even a private entry remembers the couple it was written in: if it is shared later,
     # it goes to that couple and never to a later partner.
     return JournalEntry.objects.create(
-        author=author, couple=couple, visibility=visibility, text=text
+        author=author,
+        couple=couple,
+        visibility=visibility,
+        therapist_connection=_shared_under(couple=couple, visibility=visibility),
+        text=text,
     )
 
 
@@ -143,7 +152,9 @@ def journal_entry_update(
     entry.visibility = visibility
     if entry.couple_id is None and visibility != Visibility.PRIVATE:
         entry.couple = couple
-    entry.save(update_fields=["text", "visibility", "couple", "updated_at"])
+    # Saving with "our therapist" shares it with the therapist the couple has now.
+    entry.therapist_connection = _shared_under(couple=couple, visibility=visibility)
+    entry.save(update_fields=["text", "visibility", "couple", "therapist_connection", "updated_at"])
     return entry
 
 
