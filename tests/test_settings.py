@@ -118,3 +118,19 @@ def test_embedded_mode_generates_its_secrets_under_the_data_dir(tmp_path):
     for name in ("secret_key", "field_key"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
     assert (tmp_path / "imago.sqlite3").parent == tmp_path
+
+
+def test_behind_a_proxy_the_throttles_count_the_forwarded_client(settings, rf):
+    from axes.helpers import get_client_ip_address
+
+    from imago.throttle import client_ip
+
+    # The client claims 198.51.100.1; our one proxy appended the address it really saw.
+    request = rf.get("/", HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7", REMOTE_ADDR="10.0.0.2")
+    settings.PROXY_COUNT = 0
+    assert client_ip(request) == "10.0.0.2"
+    settings.PROXY_COUNT = 1
+    assert client_ip(request) == "203.0.113.7"
+    assert get_client_ip_address(request) == "203.0.113.7", "the login throttle agrees"
+    settings.PROXY_COUNT = 3  # fewer hops than proxies: do not trust the header
+    assert client_ip(request) == "10.0.0.2"

@@ -166,6 +166,11 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind N proxies (IMAGO_PROXY_COUNT, e.g. 1 for one nginx), the client is the address the
+# nearest trusted proxy put into X-Forwarded-For; with none, REMOTE_ADDR. The invitation-code
+# throttle reads the address the same way (imago.throttle).
+PROXY_COUNT = env_int("IMAGO_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "imago.throttle.client_ip"
 
 OTP_TOTP_ISSUER = SITE_NAME
 
