@@ -7,15 +7,13 @@ everyone else. A couple a therapist may not open answers 404, like one that does
 from __future__ import annotations
 
 import json
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from imago.accounts.models import Role
+from imago.accounts.decorators import person_required, therapist_required
 from imago.couples import services
 from imago.couples.forms import InvitationCodeForm, PartnerInviteForm
 from imago.couples.models import Invitation
@@ -34,28 +32,6 @@ from imago.privacy.crypto import decrypt, encrypt
 from imago.privacy.models import Visibility
 from imago.privacy.services import audit_record
 from imago.throttle import client_ip
-
-
-def person_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_person:
-            return redirect("dashboard")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def therapist_required(view):
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.role != Role.THERAPIST:
-            return redirect("dashboard")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # The link and code exist only at creation (we keep digests). To show them again after the

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from imago.accounts.decorators import person_required
 from imago.journal.forms import JournalEntryForm
 from imago.journal.selectors import entries_readable_by, get_own_entry
 from imago.journal.services import (
@@ -17,12 +18,10 @@ from imago.journal.services import (
 )
 
 
-@login_required
+# Professionals read shared entries inside their practice, not here.
 @require_http_methods(["GET", "POST"])
+@person_required
 def journal(request):
-    if not request.user.is_person:
-        # Professionals read shared entries inside their practice, not here.
-        return redirect("dashboard")
     unavailable = journal_unavailable_visibilities(author=request.user)
     if request.method == "POST":
         form = JournalEntryForm(request.POST, unavailable=unavailable)
