@@ -113,3 +113,10 @@ def test_the_admin_login_goes_through_our_login(client):
     response = client.get("/admin/login/")
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_the_admin_pages_carry_the_quick_exit_too(admin_client):
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200
+    assert 'id="quick-exit"' in response.text
+    assert "imago/quick-exit.js" in response.text
