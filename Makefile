@@ -35,6 +35,7 @@ run: $(STAMP)
 test: $(TEST_STAMP) chromium
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
 	$(BIN)/imago makemigrations --check --dry-run
 	$(MAKE) test-unit
 	$(MAKE) test-browser

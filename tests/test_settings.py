@@ -134,3 +134,13 @@ def test_behind_a_proxy_the_throttles_count_the_forwarded_client(settings, rf):
     assert get_client_ip_address(request) == "203.0.113.7", "the login throttle agrees"
     settings.PROXY_COUNT = 3  # fewer hops than proxies: do not trust the header
     assert client_ip(request) == "10.0.0.2"
+
+
+def test_two_processes_racing_for_a_new_secret_end_up_with_the_same_one(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = tmp_path / "secret_key"
+    with ThreadPoolExecutor(8) as pool:
+        values = set(pool.map(lambda _: env.secret_from_file(path, env.new_secret_key), range(8)))
+    assert len(values) == 1 and values == {path.read_text().strip()}
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"], "no temporary files left"

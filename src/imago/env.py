@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
@@ -58,7 +60,7 @@ def env_path(name: str, default: Path) -> Path:
     return Path(raw).expanduser().resolve() if raw else default
 
 
-def secret_from_file(path: Path, make) -> str:
+def secret_from_file(path: Path, make: Callable[[], str]) -> str:
     """Read a secret kept in a file, creating it (mode 0600) on first use.
 
     The embedded mode has no operator to set SECRET_KEY or an encryption key, yet both must
@@ -68,9 +70,18 @@ def secret_from_file(path: Path, make) -> str:
         return path.read_text().strip()
     path.parent.mkdir(parents=True, exist_ok=True)
     value = make()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(value + "\n")
+    # Write a private temporary file, then link it into place: the link either succeeds whole
+    # or fails because another process (the task worker starting beside the server) got there
+    # first, in which case its complete file wins. Nobody ever reads a half-written secret.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(value + "\n")
+        os.link(tmp, path)
+    except FileExistsError:
+        return path.read_text().strip()
+    finally:
+        os.unlink(tmp)
     return value
 
 
