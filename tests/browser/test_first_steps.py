@@ -49,7 +49,10 @@ def test_two_people_sign_up_link_as_a_couple_and_every_page_passes_axe(live_serv
     ana.goto(base + "/couple/")
     assert_accessible(ana, "couple-not-linked")
     ana.locator("form[action$='/couple/invite/'] button[type=submit]").first.click()
-    ana.wait_for_load_state()
+    # htmx swaps the card in place: wait for the link rather than for a page load.
+    ana.wait_for_function(
+        r"/\/couple\/join\/[\w-]+\//.test(document.querySelector('main').innerHTML)"
+    )
     assert_accessible(ana, "invitation-created")
     link = re.search(r"https?://[^\"'<\s]+/couple/join/[\w-]+/", ana.content())
     assert link, "the invitation link is shown to the inviter"
