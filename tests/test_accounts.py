@@ -398,3 +398,9 @@ def test_a_verified_profile_cannot_be_changed_by_its_owner(client_for, world):
     assert response.url == reverse("account")
     world.therapist.professional_profile.refresh_from_db()
     assert world.therapist.professional_profile.certification_level == "certified_therapist"
+
+
+def test_a_next_that_is_not_a_path_is_ignored_rather_than_failing(world, client_for):
+    response = client_for("partner_a").get(reverse("signup"), {"next": "dashboard"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("dashboard")

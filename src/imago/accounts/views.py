@@ -39,9 +39,12 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _next_or_none(request) -> str | None:
-    """The `next` parameter, only if it points back into this site."""
+    """The `next` parameter, only if it is a path on this site.
+
+    It must start with "/": redirect() would read a bare word as a URL name and fail.
+    """
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return candidate
