@@ -257,3 +257,12 @@ def test_check_event_and_do_event_always_agree(sequence):
             assert allowed
         except NotAllowed:
             assert not allowed
+
+
+def test_a_state_survives_a_round_trip_through_plain_data():
+    import json
+
+    from imago.dialogue import state_from_data, state_to_data
+
+    state = run(start(sender="b", variant=Variant.FRUSTRATION), ("accept", "a"), ("pause", "a"))
+    assert state_from_data(json.loads(json.dumps(state_to_data(state)))) == state

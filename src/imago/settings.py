@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "imago.accounts",
     "imago.couples",
     "imago.journal",
+    "imago.dialogues",
     "imago.web",
 ]
 

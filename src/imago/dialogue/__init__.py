@@ -23,6 +23,8 @@ from imago.dialogue.protocol import (
     do_event,
     replay,
     start,
+    state_from_data,
+    state_to_data,
 )
 from imago.dialogue.stems import stems_for
 
@@ -42,5 +44,7 @@ __all__ = [
     "do_event",
     "replay",
     "start",
+    "state_from_data",
+    "state_to_data",
     "stems_for",
 ]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 Seat = Literal["a", "b"]
 Actor = Literal["a", "b", "facilitator"]
@@ -318,3 +318,30 @@ def replay(first: State, events: list[Event]) -> State:
     for event in events:
         state = do_event(state, event)
     return state
+
+
+def state_to_data(state: State) -> dict[str, object]:
+    """Plain JSON-ready data, for storing the current state beside the events."""
+    return {
+        "step": state.step.value,
+        "sender": state.sender,
+        "variant": state.variant.value,
+        "rounds_completed": state.rounds_completed,
+        "chunks": state.chunks,
+        "no_more": state.no_more,
+        "paused_by": state.paused_by,
+        "appreciated": sorted(state.appreciated),
+    }
+
+
+def state_from_data(data: dict[str, Any]) -> State:
+    return State(
+        step=Step(data["step"]),
+        sender="a" if data["sender"] == "a" else "b",
+        variant=Variant(data["variant"]),
+        rounds_completed=int(data["rounds_completed"]),
+        chunks=int(data["chunks"]),
+        no_more=bool(data["no_more"]),
+        paused_by=data["paused_by"],
+        appreciated=frozenset("a" if s == "a" else "b" for s in data["appreciated"]),
+    )
