@@ -88,8 +88,12 @@ def test_every_rule_names_a_real_route():
     assert not unknown, f"rules for routes that do not exist: {unknown}"
 
 
+HTTP_RULES = [rule for rule in RULES if not rule.name.startswith("ws:")]
+WS_RULES = [rule for rule in RULES if rule.name.startswith("ws:")]
+
+
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("rule", RULES, ids=lambda r: f"{r.method}:{r.name}")
+@pytest.mark.parametrize("rule", HTTP_RULES, ids=lambda r: f"{r.method}:{r.name}")
 def test_role_gets_the_expected_status(rule: Rule, role: str, world, client_for):
     client = client_for(role)
     url = reverse(rule.name, kwargs=rule.kwargs(world))
@@ -103,6 +107,44 @@ def test_role_gets_the_expected_status(rule: Rule, role: str, world, client_for)
         f"{role} {rule.method.upper()} {url}: got {response.status_code}, "
         f"expected {rule.expect[role]}"
     )
+
+
+WS_OPEN, WS_REFUSED = 101, 403  # what a WebSocket rule expects: connected, or turned away
+
+
+def ws_path(name: str, kwargs: dict) -> str:
+    pattern = next(p for p in websocket_urlpatterns if f"ws:{p.name}" == name)
+    route = str(pattern.pattern)
+    for key, value in kwargs.items():
+        route = re.sub(rf"<(?:\w+:)?{key}>", str(value), route)
+    return "/" + route
+
+
+async def ws_status(path: str, session_key: str | None) -> int:
+    from channels.testing import WebsocketCommunicator
+
+    from imago.asgi import application
+
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    if session_key:
+        headers.append((b"cookie", f"sessionid={session_key}".encode()))
+    communicator = WebsocketCommunicator(application, path, headers=headers)
+    connected, _ = await communicator.connect(timeout=5)
+    await communicator.disconnect()
+    return WS_OPEN if connected else WS_REFUSED
+
+
+@pytest.mark.django_db(transaction=True)  # the consumer reads the database from its own thread
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("rule", WS_RULES, ids=lambda r: r.name)
+def test_role_gets_the_expected_websocket_answer(rule: Rule, role: str, world, client_for):
+    from asgiref.sync import async_to_sync
+
+    client = client_for(role)
+    session = client.cookies.get("sessionid")
+    path = ws_path(rule.name, rule.kwargs(world))
+    status = async_to_sync(ws_status)(path, session.value if session else None)
+    assert status == rule.expect[role], f"{role} {path}: got {status}, expected {rule.expect[role]}"
 
 
 def _dummy_kwargs(route: str) -> dict[str, str]:

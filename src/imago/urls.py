@@ -20,6 +20,7 @@ urlpatterns = [
     path("account/", include("imago.accounts.urls")),
     path("", include("imago.couples.urls")),
     path("journal/", include("imago.journal.urls")),
+    path("dialogues/", include("imago.dialogues.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

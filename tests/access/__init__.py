@@ -9,6 +9,10 @@ Conventions: anonymous visitors get 302 (to the login page) for pages and 401 fo
 another couple's or another therapist's object answers 404, never 403, so existence does not
 leak; a page that redirects elsewhere for a role (for example a therapist-only page visited by
 a partner) declares that status too.
+
+WebSocket routes (src/imago/routing.py) get rules named "ws:<route name>", with kwargs filling
+the route, and expect 101 (the connection is accepted) or 403 (it is refused, whatever close
+code the consumer uses); tests/test_access_matrix.py connects as each role with its session.
 """
 
 from __future__ import annotations
