@@ -36,7 +36,8 @@ HOSTILE = {
     "markup": "<script>alert(1)</script>' OR 1=1 --",
     "number": "99999999999999999999999",
 }
-ROUTES = {rule.name: rule for rule in RULES}  # one rule per name is enough to build its URL
+# One rule per name is enough to build its URL; WebSocket routes are not HTTP.
+ROUTES = {rule.name: rule for rule in RULES if not rule.name.startswith("ws:")}
 
 
 @pytest.mark.parametrize("value", HOSTILE.values(), ids=HOSTILE.keys())

@@ -40,6 +40,26 @@ def test_the_export_holds_own_entries_and_never_the_partners(world):
     assert "Ben shares this" not in dumped
 
 
+def test_the_export_holds_own_no_put_downs_marks_and_notes_never_the_partners(world):
+    from imago.negativity.services import challenge_start, day_mark, repair_create
+
+    today = timezone.localdate()
+    challenge_start(person=world.partner_b, today=today - timezone.timedelta(days=2))
+    day_mark(person=world.partner_a, day=today, choice="slipped", note="Ana's private note")
+    day_mark(person=world.partner_b, day=today, choice="kept", note="Ben's private note")
+    repair_create(author=world.partner_a, apology="Ana is sorry", appreciations=["Ben's calm"])
+    [challenge] = person_export(person=world.partner_a)["no_put_downs"]
+    assert challenge["started_by_you"] is False
+    assert challenge["your_marks"] == [
+        {"day": today.isoformat(), "mark": "I slipped", "private_note": "Ana's private note"}
+    ]
+    assert challenge["your_repairs"][0]["appreciations"] == ["Ben's calm"]
+    assert "Ben's private note" not in json.dumps(person_export(person=world.partner_a))
+    bens = json.dumps(person_export(person=world.partner_b))
+    assert "Ana's private note" not in bens
+    assert "Ana is sorry" not in bens
+
+
 def test_the_export_describes_profile_couple_and_therapist(world):
     data = person_export(person=world.partner_a)
     assert data["profile"]["email"] == "ana@example.com"

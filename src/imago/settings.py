@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "imago.couples",
     "imago.journal",
     "imago.dialogues",
+    "imago.negativity",
     "imago.web",
 ]
 

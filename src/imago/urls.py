@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("imago.couples.urls")),
     path("journal/", include("imago.journal.urls")),
     path("dialogues/", include("imago.dialogues.urls")),
+    path("no-put-downs/", include("imago.negativity.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

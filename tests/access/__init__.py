@@ -50,3 +50,13 @@ def new_entry(world, visibility: str) -> int:
     from imago.journal.services import journal_entry_create
 
     return journal_entry_create(author=world.partner_a, text="x", visibility=visibility).pk
+
+
+def open_dialogue(world) -> int:
+    """The couple's open dialogue (asked for by partner_a), made once however often it is
+    asked for: a couple has one open dialogue at a time."""
+    from imago.dialogues.models import Dialogue
+    from imago.dialogues.services import dialogue_request
+
+    existing = Dialogue.objects.for_couple(world.couple).open().first()
+    return (existing or dialogue_request(person=world.partner_a)).pk

@@ -227,6 +227,7 @@ def person_export(*, person) -> dict:
     """Everything the person owns, readable. Never the partner's items, never secrets."""
     from imago.couples.models import Invitation, Membership, TherapistConnection
     from imago.journal.models import JournalEntry
+    from imago.negativity.services import no_put_downs_export
     from imago.privacy.models import AuditEvent
 
     profile = getattr(person, "professional_profile", None)
@@ -316,6 +317,8 @@ def person_export(*, person) -> dict:
         "invitations_you_created": invitations,
         "therapist_connections": connections,
         "journal_entries": entries,
+        # Own marks with their private notes and own repairs; never the partner's.
+        "no_put_downs": no_put_downs_export(person=person),
         "views_of_your_data": views_of_your_data,
     }
 
