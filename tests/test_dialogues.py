@@ -171,3 +171,10 @@ def test_after_an_unlink_both_still_find_the_dialogue_as_a_record(world, dialogu
     assert dialogue in dialogues_for_person(world.partner_a)
     assert dialogue in dialogues_for_person(world.partner_b)
     assert dialogue not in dialogues_for_person(world.other_couple)
+
+
+def test_after_an_unlink_the_dialogue_cannot_go_on(world, dialogue):
+    submit(dialogue, world.partner_b, "accept")
+    couple_unlink(person=world.partner_a)
+    with pytest.raises(DialogueError, match="no longer linked"):
+        submit(dialogue, world.partner_a, "send", "Hello?")

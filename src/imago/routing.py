@@ -1,4 +1,10 @@
 """WebSocket routes. Every consumer here must have rows in tests/access (the access matrix
-test enumerates this list too). The live dialogue room arrives with the dialogue issue."""
+test enumerates this list too)."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from imago.dialogues.consumers import DialogueConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/dialogues/<int:dialogue_id>/", DialogueConsumer.as_asgi(), name="dialogue_room"),
+]

@@ -15,7 +15,13 @@ from tests.test_access_matrix import RULES
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-NOT_HTML = {"robots_txt", "account_export"}  # a text file and a download
+NOT_HTML = {  # a text file and downloads
+    "robots_txt",
+    "account_export",
+    "dialogue_ics",
+    "dialogue_transcript_txt",
+    "dialogue_transcript_pdf",
+}
 
 
 def pages_for(role: str):

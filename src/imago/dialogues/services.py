@@ -171,6 +171,11 @@ def event_submit(
                 "both are.",
                 stale=True,
             )
+        if dialogue.couple.ended_at is not None:
+            raise DialogueError(
+                "You are no longer linked, so this dialogue cannot go on. Its transcript "
+                "stays with both of you."
+            )
         if dialogue.cancelled_at is not None:
             raise DialogueError("This request was cancelled.")
         if dialogue_is_lapsed(dialogue):

@@ -1,0 +1,203 @@
+"""The live dialogue room: one WebSocket per open screen, one channel-layer group per dialogue.
+
+Thin by design (paperless-ngx's consumers): the consumer checks who is connecting, hands each
+turn to services.event_submit (which stores it before returning) and tells the group that the
+dialogue changed; every screen then fetches its own seat's view from the database. Nothing
+about the dialogue lives in the consumer, so a dropped connection or a restarted server loses
+nothing: the next connection gets the full view again.
+
+Presence is the exception: whether the partner has a screen open now is known only to the
+open sockets. Consumers tell each other through the group ("presence.ask" on arrival, answered
+by "presence.here"; "presence.gone" on leaving), which works across processes through Redis
+and writes nothing to the database. A screen learns only "here" or "not here".
+"""
+
+from __future__ import annotations
+
+import json
+
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from django.http import Http404
+
+from imago.dialogues.models import Dialogue
+from imago.dialogues.room import name_of, presence_text, view_for
+from imago.dialogues.selectors import get_dialogue_for_user
+from imago.dialogues.services import DialogueError, event_submit
+
+
+def group_name(dialogue_id: int) -> str:
+    return f"dialogue-{dialogue_id}"
+
+
+class DialogueConsumer(AsyncJsonWebsocketConsumer):
+    async def connect(self):
+        self.user = self.scope["user"]
+        self.dialogue_id = int(self.scope["url_route"]["kwargs"]["dialogue_id"])
+        self.group = group_name(self.dialogue_id)
+        self.seat = None
+        self.partner_channels: set[str] = set()
+        if not self.user.is_authenticated:
+            await self.close()
+            return
+        self.seat, self.partner_name = await self._seat()
+        if self.seat is None:
+            # Not theirs, or no such dialogue: the same refusal, so existence does not leak.
+            await self.close()
+            return
+        await self.accept()
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send_view()
+        await self._tell_group("presence.ask")
+
+    async def disconnect(self, code):
+        if self.seat is None:
+            return
+        await self._tell_group("presence.gone")
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    # Messages from the screen.
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # Parsed here rather than by the base class, so bad JSON is answered, not fatal.
+        try:
+            content = json.loads(text_data or "")
+        except ValueError:
+            await self.refuse("This message could not be read. Please reload the page.")
+            return
+        await self.receive_json(content)
+
+    async def receive_json(self, content, **kwargs):
+        if not isinstance(content, dict):
+            await self.refuse("This message could not be read. Please reload the page.")
+            return
+        kind = content.get("type")
+        if kind == "view":
+            await self.send_view()
+        elif kind == "event":
+            await self.receive_event(content)
+        else:
+            await self.refuse("This message could not be read. Please reload the page.")
+
+    async def receive_event(self, content):
+        client_id = content.get("client_id")
+        action = content.get("action")
+        text = content.get("text", "")
+        expected_seq = content.get("expected_seq")
+        if not isinstance(client_id, str) or not client_id:
+            await self.refuse("This message could not be matched to your screen. Please reload.")
+            return
+        if not isinstance(action, str) or not isinstance(text, str):
+            await self.refuse("Please choose what to do, then send again.", client_id=client_id)
+            return
+        if expected_seq is not None and (
+            isinstance(expected_seq, bool) or not isinstance(expected_seq, int)
+        ):
+            await self.refuse("This screen is out of step. Please reload.", client_id=client_id)
+            return
+        try:
+            submitted = await database_sync_to_async(event_submit)(
+                dialogue_id=self.dialogue_id,
+                user=self.user,
+                action=action,
+                text=text,
+                client_id=client_id,
+                expected_seq=expected_seq,
+            )
+        except (DialogueError, Dialogue.DoesNotExist) as error:
+            stale = getattr(error, "stale", False)
+            message = getattr(error, "message", "This dialogue is no longer here.")
+            await self.refuse(message, client_id=client_id, stale=stale)
+            if stale:
+                await self.send_view()
+            return
+        # event_submit has committed: the turn is stored before anyone hears of it.
+        if not submitted.duplicate:
+            await self.channel_layer.group_send(self.group, {"type": "dialogue.changed"})
+        await self.send_json({"type": "ack", "client_id": client_id, "seq": submitted.event.seq})
+
+    async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
+        reply = {"type": "refused", "message": message, "stale": stale}
+        if client_id is not None:
+            reply["client_id"] = client_id
+        await self.send_json(reply)
+
+    # Messages from the group.
+
+    async def dialogue_changed(self, message):
+        # Each screen builds its own view: the controls differ per seat.
+        await self.send_view()
+
+    async def presence_ask(self, message):
+        if not self._from_partner(message):
+            return
+        self.partner_channels.add(message["channel"])
+        await self.channel_layer.send(
+            message["channel"],
+            {"type": "presence.here", "seat": self.seat, "channel": self.channel_name},
+        )
+        await self.send_presence()
+
+    async def presence_here(self, message):
+        if not self._from_partner(message):
+            return
+        self.partner_channels.add(message["channel"])
+        await self.send_presence()
+
+    async def presence_gone(self, message):
+        if not self._from_partner(message):
+            return
+        self.partner_channels.discard(message["channel"])
+        await self.send_presence()
+
+    # Helpers.
+
+    @property
+    def partner_here(self) -> bool:
+        return bool(self.partner_channels)
+
+    def _from_partner(self, message) -> bool:
+        # The same person's other tabs do not count as the partner being here.
+        return message.get("seat") not in (None, self.seat)
+
+    async def _tell_group(self, kind: str):
+        await self.channel_layer.group_send(
+            self.group, {"type": kind, "seat": self.seat, "channel": self.channel_name}
+        )
+
+    async def send_view(self):
+        view = await self._view()
+        await self.send_json({"type": "view", **view})
+
+    async def send_presence(self):
+        await self.send_json(
+            {
+                "type": "presence",
+                "partner_here": self.partner_here,
+                "presence_text": presence_text(self.partner_name, self.partner_here),
+            }
+        )
+
+    @database_sync_to_async
+    def _seat(self):
+        try:
+            dialogue = get_dialogue_for_user(self.user, self.dialogue_id)
+        except Http404:
+            return None, ""
+        seat = dialogue.seat_of(self.user)
+        return seat, name_of(dialogue.person_at("b" if seat == "a" else "a"))
+
+    @database_sync_to_async
+    def _view(self) -> dict:
+        dialogue = Dialogue.objects.select_related("seat_a", "seat_b").get(pk=self.dialogue_id)
+        return view_for(dialogue, self.user, partner_here=self.partner_here)
+
+
+def room_changed(dialogue_id: int) -> None:
+    """Tell the open screens of a dialogue that it changed, from synchronous code (the
+    no-JavaScript form post): each screen then fetches its own fresh view."""
+    async_to_sync(get_channel_layer().group_send)(
+        group_name(dialogue_id), {"type": "dialogue.changed"}
+    )

@@ -1,0 +1,320 @@
+"""What one partner's screen shows in the dialogue room, as plain JSON-ready data.
+
+The page renders this "view" on first load and the WebSocket consumer sends it again after
+every change, so a reloaded page, a reconnected socket and a live update all show the same
+thing. It is built from the database only (the stored events and state), never from what a
+socket remembers: after a dropped connection or a server restart the room resumes exactly.
+
+Each seat gets its own view: the controls, stems and the words of "whose turn" differ per
+person. Presence (is my partner's screen open now?) is the one thing the database does not
+know; the consumer passes it in.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from imago.dialogue import (
+    Action,
+    Event,
+    NotAllowed,
+    Role,
+    State,
+    Step,
+    Variant,
+    actions_for,
+    do_event,
+    start,
+    state_from_data,
+    stems_for,
+)
+from imago.dialogue.protocol import SPEAKING
+from imago.dialogues.models import Dialogue
+from imago.dialogues.services import dialogue_is_lapsed
+
+# "Your turn: ..." for the person whose turn it is; {p} is the partner's name.
+MY_TURN = {
+    Step.APPOINTMENT: "Your turn: {p} asks if now is a good time to talk",
+    Step.SEND: "Your turn: say what is on your mind",
+    Step.MIRROR: "Your turn: mirror what {p} said",
+    Step.CHECK: "Your turn: did {p} get it?",
+    Step.MORE: "Your turn: is there more?",
+    Step.SUMMARY: "Your turn: sum up what {p} said",
+    Step.SUMMARY_CHECK: "Your turn: was {p}'s summary complete?",
+    Step.VALIDATE: "Your turn: tell {p} what makes sense to you",
+    Step.EMPATHIZE: "Your turn: name the feelings you imagine {p} has",
+    Step.EMPATHY_CHECK: "Your turn: are those your feelings?",
+    Step.CLOSE: "Your turn: share an appreciation",
+}
+
+# What the other partner sees meanwhile.
+PARTNER_TURN = {
+    Step.APPOINTMENT: "Waiting for {p} to say whether now is a good time",
+    Step.SEND: "{p} is speaking",
+    Step.MIRROR: "{p} is mirroring what you said",
+    Step.CHECK: "{p} is checking your mirror",
+    Step.MORE: "{p} is deciding whether there is more",
+    Step.SUMMARY: "{p} is summing up",
+    Step.SUMMARY_CHECK: "{p} is checking your summary",
+    Step.VALIDATE: "{p} is finding what makes sense",
+    Step.EMPATHIZE: "{p} is imagining how you feel",
+    Step.EMPATHY_CHECK: "{p} is checking the feelings you named",
+    Step.CLOSE: "{p} is sharing an appreciation",
+}
+
+WAITING = {
+    Step.APPOINTMENT: "{p} will see your request when they open the app.",
+    Step.SEND: "Take a breath and listen. You will mirror what {p} says.",
+    Step.MIRROR: "Take your time. You will hear whether it was right.",
+}
+WAITING_DEFAULT = "Take your time. This screen changes when it is your turn."
+
+# The label of the text box for the step's speaking action, and a hint under it.
+TEXT_LABEL = {
+    Step.SEND: ("What you want to say", "A few sentences at a time is easiest to mirror."),
+    Step.MIRROR: ("What you heard {p} say", "Say it back in your own words, without adding."),
+    Step.CHECK: ("If not quite: what {p} missed", "Leave this empty if {p} got it."),
+    Step.SUMMARY: ("Your summary of what {p} said", ""),
+    Step.SUMMARY_CHECK: ("If something is missing: what it is", "Leave this empty if it was all."),
+    Step.VALIDATE: ("What makes sense to you", "You can understand without agreeing."),
+    Step.EMPATHIZE: ("The feelings you imagine", ""),
+    Step.EMPATHY_CHECK: ("If there are other feelings: name them", "Leave this empty if so."),
+    Step.CLOSE: ("Your appreciation", ""),
+}
+
+# Button labels for the actions; the three checks share CONFIRM and CORRECT.
+BUTTON = {
+    Action.ACCEPT: "I'm ready now",
+    Action.SEND: "Send",
+    Action.MIRROR: "Send my mirror",
+    Action.MORE: "There is more",
+    Action.NO_MORE: "That's all for now",
+    Action.SUMMARIZE: "Send my summary",
+    Action.SKIP_SUMMARY: "Skip the summary",
+    Action.VALIDATE: "Send",
+    Action.EMPATHIZE: "Send",
+    Action.SWITCH: "Switch roles",
+    Action.CLOSE: "Close with appreciations",
+    Action.APPRECIATE: "Share my appreciation",
+    Action.PAUSE: "Pause",
+    Action.RESUME: "Go on",
+}
+CHECK_BUTTONS = {
+    Step.CHECK: ("Yes, you got it", "Not quite"),
+    Step.SUMMARY_CHECK: ("Yes, that's all of it", "Something is missing"),
+    Step.EMPATHY_CHECK: ("Yes, that's how I feel", "There are other feelings"),
+}
+
+# How a stored event reads in the transcript, by the step it was taken at.
+TRANSCRIPT = {
+    Action.ACCEPT: "Ready now",
+    Action.SEND: "Said",
+    Action.MIRROR: "Mirrored",
+    Action.MORE: "There is more",
+    Action.NO_MORE: "That's all for now",
+    Action.SUMMARIZE: "Summed up",
+    Action.SKIP_SUMMARY: "Skipped the summary",
+    Action.VALIDATE: "Validated",
+    Action.EMPATHIZE: "Empathized",
+    Action.SWITCH: "Switched roles",
+    Action.CLOSE: "Chose to close",
+    Action.APPRECIATE: "Appreciated",
+    Action.PAUSE: "Asked for a break",
+    Action.RESUME: "Went on",
+}
+
+ROLE_WORDS = {Role.SENDER: "You are the sender", Role.RECEIVER: "You are the receiver"}
+
+
+def name_of(person) -> str:
+    return (person.display_name or "your partner") if person is not None else "your partner"
+
+
+def _button_label(step: Step, action: Action) -> str:
+    if action in (Action.CONFIRM, Action.CORRECT):
+        yes, no = CHECK_BUTTONS[step]
+        return yes if action == Action.CONFIRM else no
+    return BUTTON[action]
+
+
+def _status(dialogue: Dialogue, state: State) -> str:
+    if dialogue.cancelled_at is not None:
+        return "cancelled"
+    if state.step == Step.CLOSED:
+        return "closed"
+    if dialogue_is_lapsed(dialogue):
+        return "lapsed"
+    if state.paused_by is not None:
+        return "paused"
+    if state.step == Step.APPOINTMENT:
+        return "request"
+    return "open"
+
+
+def _transcript(dialogue: Dialogue, me, partner_name: str) -> list[dict]:
+    """Every stored event in order, labelled by replaying them (CONFIRM reads differently at
+    each check); only the speaking turns carry text."""
+    state = start(sender="a", variant=Variant(dialogue.variant))
+    items = [
+        {
+            "seq": 0,
+            "who": "You" if dialogue.seat_a_id == me.pk else partner_name,
+            "mine": dialogue.seat_a_id == me.pk,
+            "action": "request",
+            "label": "Asked: is now a good time to talk?",
+            "text": "",
+            "at": dialogue.created_at.isoformat(),
+            "at_label": _clock(dialogue.created_at),
+        }
+    ]
+    for event in dialogue.events.order_by("seq"):
+        action = Action(event.action)
+        if action in (Action.CONFIRM, Action.CORRECT):
+            label = _button_label(state.step, action)
+        else:
+            label = TRANSCRIPT[action]
+        try:
+            state = do_event(state, Event(action, event.actor, event.text or "x"))  # type: ignore[arg-type]
+        except NotAllowed:  # a stored event always fitted when stored; never hide the record
+            pass
+        mine = event.author_id == me.pk
+        items.append(
+            {
+                "seq": event.seq,
+                "who": "You" if mine else (partner_name if event.actor != "facilitator" else ""),
+                "mine": mine,
+                "action": action.value,
+                "label": label,
+                "text": event.text if action in SPEAKING else "",
+                "at": event.at.isoformat(),
+                "at_label": _clock(event.at),
+            }
+        )
+    return items
+
+
+def _clock(moment) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _stems(state: State, role: Role) -> list[str]:
+    stems = stems_for(state, role)
+    if state.step in CHECK_BUTTONS:
+        # At a check the "yes" is a button of its own; the stems help say what was missed.
+        stems = tuple(stem for stem in stems if not stem.startswith("Yes"))
+    return list(stems)
+
+
+def presence_text(partner_name: str, partner_here: bool | None) -> str:
+    if partner_here is None:
+        return ""
+    return f"{partner_name} is here" if partner_here else f"{partner_name} is not here right now"
+
+
+def view_for(dialogue: Dialogue, user, *, partner_here: bool | None = None) -> dict:
+    """The room as `user` (a partner of the dialogue) sees it now.
+
+    partner_here is None when nobody has asked yet (the plain page, before the socket opens).
+    """
+    seat = dialogue.seat_of(user)
+    if seat is None:
+        raise ValueError("view_for is only for the two partners of the dialogue")
+    state = state_from_data(dialogue.state)
+    partner = dialogue.person_at("b" if seat == "a" else "a")
+    p = name_of(partner)
+    status = _status(dialogue, state)
+    role = state.role_of(seat)
+
+    actions: list[Action] = []
+    if status in ("request", "open", "paused"):
+        actions = [
+            a
+            for a in actions_for(state, seat)
+            # A break belongs to a dialogue under way, not to "is now a good time?".
+            if not (a == Action.PAUSE and state.step == Step.APPOINTMENT)
+        ]
+    turn_actions = [a for a in actions if a not in (Action.PAUSE, Action.RESUME)]
+    needs_text = any(a in SPEAKING for a in turn_actions)
+    my_turn = bool(turn_actions)
+
+    if status == "cancelled":
+        turn = "This request was cancelled."
+    elif status == "lapsed":
+        turn = "This request lapsed without an answer. Either of you can ask again."
+    elif status == "closed":
+        turn = "The dialogue has ended. Thank you both."
+    elif status == "paused":
+        turn = (
+            "Paused: you asked for a break. Go on when you are ready."
+            if state.paused_by == seat
+            else f"Paused: {p} asked for a break. The dialogue goes on when they are ready."
+        )
+    elif state.step == Step.SWITCH:
+        turn = "A full round. Switch roles, or close with appreciations: either of you can choose."
+    elif my_turn:
+        turn = MY_TURN[state.step].format(p=p)
+    else:
+        turn = PARTNER_TURN[state.step].format(p=p)
+
+    waiting = ""
+    if status in ("request", "open") and not my_turn:
+        waiting = WAITING.get(state.step, WAITING_DEFAULT).format(p=p)
+
+    label, hint = TEXT_LABEL.get(state.step, ("", ""))
+    transcript = _transcript(dialogue, user, p)
+    spoken = [item for item in transcript if item["text"]]
+    if state.step == Step.SWITCH:
+        heading = "What next"
+    elif turn_actions:
+        heading = "Your turn"
+    else:
+        heading = "If you need a break"
+    return {
+        "dialogue_id": dialogue.pk,
+        "seq": dialogue.seq,
+        "step": state.step.value,
+        "status": status,
+        "closed": status == "closed",
+        "cancelled": status == "cancelled",
+        "lapsed": status == "lapsed",
+        "paused": status == "paused",
+        "partner_name": p,
+        "my_seat": seat,
+        "my_role": role.value,
+        "my_role_text": ROLE_WORDS[role],
+        "my_turn": my_turn,
+        "turn_text": turn,
+        "waiting_text": waiting,
+        "ready_at_label": (
+            f"{p if seat == 'a' else 'You'} can be ready at {_clock(dialogue.ready_at)}."
+            if dialogue.ready_at and status == "request"
+            else ""
+        ),
+        "actions": [
+            {
+                "action": a.value,
+                "label": _button_label(state.step, a),
+                "needs_text": a in SPEAKING,
+            }
+            for a in turn_actions
+        ],
+        "pause": (
+            {"action": Action.PAUSE.value, "label": BUTTON[Action.PAUSE]}
+            if Action.PAUSE in actions
+            else (
+                {"action": Action.RESUME.value, "label": BUTTON[Action.RESUME]}
+                if Action.RESUME in actions
+                else None
+            )
+        ),
+        "needs_text": needs_text,
+        "text_label": label.format(p=p) if needs_text else "",
+        "text_hint": hint.format(p=p) if needs_text else "",
+        "stems": _stems(state, role) if needs_text else [],
+        "controls_heading": heading,
+        # The words just spoken, shown beside the controls: what there is to mirror or check.
+        "latest": spoken[-1] if spoken and status in ("open", "paused") else None,
+        "transcript": transcript,
+        "partner_here": partner_here,
+        "presence_text": presence_text(p, partner_here),
+    }

@@ -1,0 +1,286 @@
+"""The dialogue's pages: the list and the request, the appointment, the room without JavaScript,
+the calendar file and the transcript. The live room (dialogues/room.html and its WebSocket)
+renders imago.dialogues.room.view_for; these views only call services and render."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from imago.accounts.decorators import person_required
+from imago.couples.selectors import couple_of, pending_partner_invitation
+from imago.dialogue import Step
+from imago.dialogues import room
+from imago.dialogues.consumers import room_changed
+from imago.dialogues.forms import DialogueRequestForm, EventForm, ReadyAtForm
+from imago.dialogues.selectors import (
+    dialogue_status,
+    dialogues_for_person,
+    get_dialogue_for_user,
+    open_dialogue_for_person,
+    ready_time,
+    transcript_lines,
+)
+from imago.dialogues.services import (
+    READY_AT_MOST,
+    DialogueError,
+    appointment_ready_at,
+    dialogue_cancel,
+    dialogue_is_lapsed,
+    dialogue_request,
+    event_submit,
+    new_client_id,
+)
+
+APPOINTMENT_MINUTES = 30
+
+
+@require_http_methods(["GET", "POST"])
+@person_required
+def dialogues(request):
+    user = request.user
+    form = DialogueRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dialogue = dialogue_request(person=user, variant=form.cleaned_data["variant"])
+        except DialogueError as error:
+            form.add_dialogue_error(error)
+        else:
+            partner = dialogue.seat_b.display_name
+            messages.success(request, f"{partner} will see your request when they open the app.")
+            return redirect("dialogue_room", pk=dialogue.pk)
+    current = open_dialogue_for_person(user)
+    earlier = dialogues_for_person(user).select_related("seat_a", "seat_b")
+    if current is not None:
+        earlier = earlier.exclude(pk=current.pk)
+    couple = couple_of(user)
+    context = {
+        "form": form,
+        "couple": couple,
+        "partner": couple.partner_of(user) if couple else None,
+        "pending_invitation": pending_partner_invitation(user) if couple is None else None,
+        "current": current,
+        "current_status": dialogue_status(current, user) if current else "",
+        "earlier": [(d, dialogue_status(d, user)) for d in earlier],
+    }
+    return render(request, "dialogues/dialogues.html", context)
+
+
+@require_GET
+@person_required
+def dialogue_room(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    return _dialogue_page(request, dialogue)
+
+
+def _dialogue_page(
+    request,
+    dialogue,
+    *,
+    error: str = "",
+    draft: str = "",
+    ready_form: ReadyAtForm | None = None,
+    status: int = 200,
+):
+    """The appointment card while the request waits for an answer, the room after that."""
+    if dialogue.step == Step.APPOINTMENT:
+        return render(
+            request,
+            "dialogues/appointment.html",
+            _appointment_context(request, dialogue, error=error, ready_form=ready_form),
+            status=status,
+        )
+    context = {
+        "dialogue": dialogue,
+        "view": room.view_for(dialogue, request.user),
+        "ws_path": f"/ws/dialogues/{dialogue.pk}/",
+        # The no-JavaScript path: a refused turn comes back with its words and the reason.
+        "draft": draft,
+        "error": error,
+        "client_id": new_client_id(),
+    }
+    return render(request, "dialogues/room.html", context, status=status)
+
+
+def _appointment_context(request, dialogue, *, error: str, ready_form: ReadyAtForm | None):
+    user = request.user
+    seat = dialogue.seat_of(user)
+    now = timezone.localtime()
+    if ready_form is None:
+        ready_form = ReadyAtForm()
+    field = ready_form.fields["ready_at"]
+    field.help_text = f"A time within the next two days, in the {settings.TIME_ZONE} time zone."
+    # The browser's picker offers only times the service accepts.
+    field.widget.attrs.update(
+        {
+            "min": now.strftime("%Y-%m-%dT%H:%M"),
+            "max": (now + READY_AT_MOST).strftime("%Y-%m-%dT%H:%M"),
+        }
+    )
+    return {
+        "dialogue": dialogue,
+        "asker": dialogue.seat_a,
+        "answerer": dialogue.seat_b,
+        "is_asker": seat == "a",
+        "lapsed": dialogue_is_lapsed(dialogue),
+        "cancelled": dialogue.cancelled_at is not None,
+        "status": dialogue_status(dialogue, user),
+        "ready_at_words": ready_time(dialogue.ready_at) if dialogue.ready_at else "",
+        "ready_form": ready_form,
+        "error": error,
+        "client_id": new_client_id(),
+    }
+
+
+@require_POST
+@person_required
+def dialogue_event(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    form = EventForm(request.POST)
+    if not form.is_valid():
+        return _dialogue_page(request, dialogue, error=form.first_error(), draft=form.typed_text())
+    data = form.cleaned_data
+    try:
+        event_submit(
+            dialogue_id=dialogue.pk,
+            user=request.user,
+            action=data["action"],
+            text=data["text"],
+            client_id=data["client_id"],
+            expected_seq=data["expected_seq"],
+        )
+    except DialogueError as error:
+        # The refusal is shown on the dialogue as it is now, with the words still in the box.
+        dialogue = get_dialogue_for_user(request.user, pk)
+        status = 409 if error.stale else 200
+        return _dialogue_page(
+            request, dialogue, error=error.message, draft=data["text"], status=status
+        )
+    room_changed(dialogue.pk)  # the partner's open screen updates live
+    return redirect("dialogue_room", pk=dialogue.pk)
+
+
+@require_POST
+@person_required
+def dialogue_ready_at(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    form = ReadyAtForm(request.POST)
+    if form.is_valid():
+        try:
+            dialogue = appointment_ready_at(
+                person=request.user, dialogue=dialogue, ready_at=form.cleaned_data["ready_at"]
+            )
+        except DialogueError as error:
+            if error.field != "ready_at":
+                # Not about the time typed (the request moved on, or it is not theirs to
+                # answer): said at the top of the page, as for any refused action.
+                dialogue = get_dialogue_for_user(request.user, pk)
+                return _dialogue_page(request, dialogue, error=error.message)
+            form.add_dialogue_error(error)
+        else:
+            room_changed(dialogue.pk)
+            when = ready_time(dialogue.ready_at)
+            messages.success(
+                request, f"{dialogue.seat_a.display_name} will see that you can be ready at {when}."
+            )
+            return redirect("dialogue_room", pk=dialogue.pk)
+    dialogue = get_dialogue_for_user(request.user, pk)
+    return _dialogue_page(request, dialogue, ready_form=form)
+
+
+@require_POST
+@person_required
+def dialogue_cancel_view(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    try:
+        dialogue_cancel(person=request.user, dialogue=dialogue)
+    except DialogueError as error:
+        messages.error(request, error.message)
+        return redirect("dialogue_room", pk=dialogue.pk)
+    room_changed(dialogue.pk)
+    messages.success(request, "The request is cancelled. Either of you can ask again any time.")
+    return redirect("dialogues")
+
+
+@require_GET
+@person_required
+def dialogue_ics(request, pk: int):
+    from icalendar import Calendar, Event
+
+    dialogue = get_dialogue_for_user(request.user, pk)
+    if dialogue.ready_at is None or dialogue.cancelled_at is not None:
+        raise Http404("No time was named for this dialogue")
+    partner = dialogue.seat_b if dialogue.seat_of(request.user) == "a" else dialogue.seat_a
+    start = dialogue.ready_at.astimezone(UTC)
+    calendar = Calendar()
+    calendar.add("prodid", "-//imago//dialogue appointment//EN")
+    calendar.add("version", "2.0")
+    event = Event()
+    # Calendars are often seen by others: the entry names the time and the partner, nothing
+    # about what the dialogue is about.
+    event.add("uid", f"dialogue-{dialogue.pk}-{int(start.timestamp())}@imago")
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstart", start)
+    event.add("dtend", start + timedelta(minutes=APPOINTMENT_MINUTES))
+    event.add("summary", f"Time to talk with {partner.display_name}")
+    calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dialogue-{dialogue.pk}.ics"'
+    return response
+
+
+def _transcript_context(request, dialogue) -> dict:
+    return {
+        "dialogue": dialogue,
+        "lines": transcript_lines(dialogue),
+        "status": dialogue_status(dialogue, request.user),
+        "time_zone": settings.TIME_ZONE,
+    }
+
+
+@require_GET
+@person_required
+def dialogue_transcript(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    return render(request, "dialogues/transcript.html", _transcript_context(request, dialogue))
+
+
+@require_GET
+@person_required
+def dialogue_transcript_txt(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    text = render_to_string("dialogues/transcript.txt", _transcript_context(request, dialogue))
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="dialogue-{dialogue.pk}.txt"'
+    return response
+
+
+@require_GET
+@person_required
+def dialogue_transcript_pdf(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    html = render_to_string(
+        "dialogues/transcript_print.html", _transcript_context(request, dialogue)
+    )
+    response = HttpResponse(transcript_pdf(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="dialogue-{dialogue.pk}.pdf"'
+    return response
+
+
+def transcript_pdf(html: str, *, url_fetcher=None) -> bytes:
+    """The transcript as a PDF. Its print template carries its own small stylesheet, and
+    WeasyPrint may fetch nothing: a transcript must never make the server reach the network."""
+    from weasyprint import HTML
+
+    return HTML(string=html, base_url=None, url_fetcher=url_fetcher or refuse_fetch).write_pdf()
+
+
+def refuse_fetch(url: str, *args, **kwargs):
+    raise ValueError(f"a transcript fetches nothing: {url}")
