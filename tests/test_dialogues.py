@@ -178,3 +178,33 @@ def test_after_an_unlink_the_dialogue_cannot_go_on(world, dialogue):
     couple_unlink(person=world.partner_a)
     with pytest.raises(DialogueError, match="no longer linked"):
         submit(dialogue, world.partner_a, "send", "Hello?")
+
+
+def test_every_turn_with_words_passes_through_the_coach_hook(world, dialogue, monkeypatch):
+    """The coach does not exist yet (issue 4): the hook looks for imago.coach.review at call
+    time, so a stand-in coach placed there sees every turn with words, and nothing else."""
+    import imago.coach
+
+    seen = []
+    monkeypatch.setattr(
+        imago.coach,
+        "review",
+        lambda step, text, source=None: seen.append((step, text, source)),
+        raising=False,
+    )
+    submit(dialogue, world.partner_b, "accept")
+    submit(dialogue, world.partner_a, "send", "I feel rushed.")
+    submit(dialogue, world.partner_b, "mirror", "You feel rushed.")
+    submit(dialogue, world.partner_a, "confirm")
+    assert seen == [
+        ("send", "I feel rushed.", None),
+        ("mirror", "You feel rushed.", "I feel rushed."),
+    ]
+
+
+def test_without_a_coach_the_hook_changes_nothing(world, dialogue):
+    import imago.coach
+
+    assert not hasattr(imago.coach, "review")
+    submit(dialogue, world.partner_b, "accept")
+    assert submit(dialogue, world.partner_a, "send", "Hello.").event.text == "Hello."

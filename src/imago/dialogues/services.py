@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from importlib import import_module
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,6 +27,7 @@ from imago.dialogue import (
     state_from_data,
     state_to_data,
 )
+from imago.dialogue.protocol import SPEAKING
 from imago.dialogues.models import Dialogue, DialogueEvent
 
 # "Is now a good time?" waits this long for an answer, and a named time this long after it
@@ -134,6 +136,25 @@ def dialogue_cancel(*, person, dialogue: Dialogue) -> Dialogue:
     return dialogue
 
 
+def coach_review(*, step: str, text: str, source: str | None):
+    """Every turn passes through the language coach, when there is one (issue 4).
+
+    Until imago.coach offers review(), this hook does nothing; the dialogue room will show
+    the coach's feedback to the author only, with "send anyway", and a crisis signal will pause
+    the room for both. Looked up at call time so the coach can arrive without touching this.
+    """
+    review = getattr(import_module("imago.coach"), "review", None)
+    if review is None:
+        return None
+    return review(step, text, source=source)
+
+
+def _last_words(dialogue: Dialogue) -> str | None:
+    """What the turn answers (the sender's last words, for a mirror): the coach's source."""
+    last = dialogue.events.filter(action__in=[a.value for a in SPEAKING]).order_by("-seq").first()
+    return last.text if last else None
+
+
 def new_client_id() -> str:
     return uuid.uuid4().hex
 
@@ -185,10 +206,13 @@ def event_submit(
         if action not in {a.value for a in Action}:
             raise DialogueError("That is not something a dialogue can do.")
         event = Event(Action(action), seat, text)  # type: ignore[arg-type]
+        before = state_from_data(dialogue.state)
         try:
-            state = do_event(state_from_data(dialogue.state), event)
+            state = do_event(before, event)
         except NotAllowed as refusal:
             raise DialogueError(refusal.message) from None
+        if event.action in SPEAKING:
+            coach_review(step=before.step, text=text, source=_last_words(dialogue))
         now = timezone.now()
         dialogue.seq += 1
         stored = DialogueEvent.objects.create(
