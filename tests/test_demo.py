@@ -91,3 +91,13 @@ def test_serve_answers_on_http_with_the_embedded_defaults(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=15)
+
+
+@pytest.mark.django_db
+def test_the_demo_couple_has_a_finished_dialogue_to_read():
+    from imago.dialogue import Step
+    from imago.dialogues.models import Dialogue
+
+    run_demo("--if-empty")
+    dialogue = Dialogue.objects.get(seat_a__email="ana@demo.example")
+    assert dialogue.step == Step.CLOSED and dialogue.events.count() == 12

@@ -17,6 +17,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from imago.accounts.models import CertificationLevel, ProfessionalProfile, Role, User
 from imago.couples import services as couples
+from imago.dialogues.models import Dialogue
+from imago.dialogues.services import dialogue_request, event_submit, new_client_id
 from imago.journal.models import JournalEntry
 from imago.journal.services import journal_entry_create
 from imago.privacy.models import Visibility
@@ -82,6 +84,38 @@ def _history(author: User, entries: list[tuple[int, str, str]]) -> None:
         )
 
 
+def _past_dialogue(a: User, b: User, days_ago: int) -> None:
+    """One finished dialogue, so the transcript pages have something true to show."""
+    dialogue = dialogue_request(person=a)
+    script = [
+        (b, "accept", ""),
+        (a, "send", "I feel rushed in the mornings when we both need the bathroom at seven."),
+        (b, "mirror", "If I got it, you feel rushed when we both need the bathroom at seven."),
+        (a, "confirm", ""),
+        (a, "no_more", ""),
+        (b, "skip_summary", ""),
+        (b, "validate", "You make sense: mornings are tight and you start work early."),
+        (b, "empathize", "I imagine you might feel stressed, and maybe a bit alone with it."),
+        (a, "confirm", ""),
+        (a, "close", ""),
+        (a, "appreciate", "I appreciated that you let me finish."),
+        (b, "appreciate", "I appreciated hearing how the mornings feel for you."),
+    ]
+    for person, action, text in script:
+        event_submit(
+            dialogue_id=dialogue.pk,
+            user=person,
+            action=action,
+            text=text,
+            client_id=new_client_id(),
+        )
+    when = timezone.now() - timedelta(days=days_ago)
+    Dialogue.objects.filter(pk=dialogue.pk).update(
+        created_at=when, started_at=when, closed_at=when + timedelta(minutes=20)
+    )
+    dialogue.events.update(at=when)
+
+
 @transaction.atomic
 def demo_create() -> None:
     admin = User.objects.create_superuser(
@@ -109,6 +143,7 @@ def demo_create() -> None:
     _link(ana, ben, couples.therapist_invitation_create(therapist=tess).token)
     _link(cleo, dan, couples.therapist_invitation_create(therapist=tess).token)
 
+    _past_dialogue(ana, ben, days_ago=5)
     _history(
         ana,
         [
