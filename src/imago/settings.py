@@ -126,7 +126,10 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            # A burst (many couples at once) must not drop "the dialogue changed" notices:
+            # the default of 100 waiting messages per channel was too small under load
+            # (BENCHMARKS.md).
+            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000},
         }
     }
 else:
