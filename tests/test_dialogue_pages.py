@@ -205,9 +205,12 @@ def test_another_couple_finds_none_of_the_pages(world, client_for, dialogue):
     assert dialogue.cancelled_at is None and dialogue.seq == 0
 
 
-def test_the_couples_therapist_is_sent_to_their_dashboard_for_now(world, client_for, dialogue):
+def test_the_couples_therapist_finds_no_transcript_until_both_partners_agree(
+    world, client_for, dialogue
+):
+    # The consent itself is tested in test_dialogue_facilitation.
     response = client_for("therapist").get(reverse("dialogue_transcript", args=[dialogue.pk]))
-    assert response.status_code == 302 and response.url == reverse("dashboard")
+    assert response.status_code == 404
 
 
 # The appointment --------------------------------------------------------------------------

@@ -114,8 +114,10 @@ def fresh(dialogue_id: int) -> Dialogue:
 # Who may come in.
 
 
-@pytest.mark.parametrize("role", ["other_couple", "therapist", "other_therapist", "anonymous"])
-async def test_anyone_but_the_two_partners_is_refused(role, dialogue, session_of):
+@pytest.mark.parametrize("role", ["other_couple", "other_therapist", "anonymous"])
+async def test_anyone_but_the_two_partners_and_their_therapist_is_refused(
+    role, dialogue, session_of
+):
     socket = communicator(f"/ws/dialogues/{dialogue.pk}/", session_of(role))
     connected, _ = await socket.connect(timeout=5)
     assert not connected
@@ -267,12 +269,19 @@ async def test_presence_says_here_and_not_here_and_nothing_else(dialogue, sessio
         ana_side = await next_of(ana, "presence")
         await ana.disconnect()
         gone = await next_of(ben, "presence")
-    assert here == {"type": "presence", "partner_here": True, "presence_text": "Ana is here"}
+    # facilitator_text says whether the couple's therapist is here (empty: not now).
+    assert here == {
+        "type": "presence",
+        "partner_here": True,
+        "presence_text": "Ana is here",
+        "facilitator_text": "",
+    }
     assert ana_side["presence_text"] == "Ben is here"
     assert gone == {
         "type": "presence",
         "partner_here": False,
         "presence_text": "Ana is not here right now",
+        "facilitator_text": "",
     }
 
 

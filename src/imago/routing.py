@@ -7,4 +7,9 @@ from imago.dialogues.consumers import DialogueConsumer
 
 websocket_urlpatterns: list = [
     path("ws/dialogues/<int:dialogue_id>/", DialogueConsumer.as_asgi(), name="dialogue_room"),
+    path(
+        "ws/dialogues/<int:dialogue_id>/together/",
+        DialogueConsumer.as_asgi(together=True),
+        name="dialogue_together",
+    ),
 ]

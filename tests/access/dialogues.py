@@ -5,6 +5,11 @@ from tests.access import Rule, same
 # Partners only; professionals are sent to their own dashboard, another couple gets 404.
 PARTNERS = same(404, partner_a=200, partner_b=200, therapist=302, other_therapist=302)
 PARTNERS["anonymous"] = 302
+# The room: the partners, and the couple's therapist as facilitator while it is open.
+ROOM = PARTNERS | {"therapist": 200, "other_therapist": 404}
+# Transcripts: the partners; the couple's therapist only when both partners agreed.
+TRANSCRIPT = PARTNERS | {"therapist": 404, "other_therapist": 404}
+SHARED_TRANSCRIPT = PARTNERS | {"therapist": 200, "other_therapist": 404}
 NOBODY = same(404, partner_a=404, partner_b=404, therapist=302, other_therapist=302)
 NOBODY["anonymous"] = 302
 
@@ -67,13 +72,57 @@ def _accept(w):
     return {"action": "accept", "client_id": "access-rule", "expected_seq": "0"}
 
 
+def _shared(w):
+    from imago.dialogues.models import Dialogue
+
+    dialogue = _open(w)
+    Dialogue.objects.filter(pk=dialogue.pk).update(shared_device=True)
+    return {"pk": dialogue.pk}
+
+
+def _consented(w):
+    from django.utils import timezone
+
+    from imago.dialogues.models import Dialogue
+
+    kwargs = _started(w)
+    now = timezone.now()
+    Dialogue.objects.filter(pk=kwargs["pk"]).update(
+        transcript_shared_by_a_at=now, transcript_shared_by_b_at=now
+    )
+    return kwargs
+
+
+def _pause(w):
+    return {"what": "pause", "client_id": "access-rule-pause"}
+
+
 RULES = [
     Rule("dialogues", PARTNERS | {"other_couple": 200}),
     # Anyone in a couple may ask their own partner; professionals are sent to their dashboard.
     Rule("dialogues", same(302), method="post", data=lambda w: {"variant": "standard"}),
-    Rule("dialogue_room", PARTNERS, kwargs=_asked),
-    Rule("dialogue_room", PARTNERS, kwargs=_started),
+    Rule("dialogue_room", ROOM, kwargs=_asked),
+    Rule("dialogue_room", ROOM, kwargs=_started),
+    # The facilitator's controls: the couple's therapist only (partners go to their dashboard).
+    Rule("dialogue_facilitate", same(405), kwargs=_started),
+    Rule(
+        "dialogue_facilitate",
+        same(302, other_couple=302, other_therapist=404),
+        method="post",
+        kwargs=_started,
+        data=_pause,
+    ),
     Rule("dialogue_room", same(405), method="post", kwargs=_asked),
+    # The shared screen: partners only; on two screens it offers to switch.
+    Rule("dialogue_together", PARTNERS, kwargs=_asked),
+    Rule("dialogue_together", PARTNERS, kwargs=_shared),
+    Rule(
+        "dialogue_together",
+        PARTNERS | {"partner_a": 302, "partner_b": 302},
+        method="post",
+        kwargs=_asked,
+        data=lambda w: {"shared": "1"},
+    ),
     Rule("dialogue_event", same(405), kwargs=_asked),
     # Only partner_b answers "is now a good time?"; partner_a is told why not, on the page.
     Rule(
@@ -101,10 +150,21 @@ RULES = [
     Rule("dialogue_ics", NOBODY, kwargs=_asked),  # no time named yet
     Rule("dialogue_ics", PARTNERS, kwargs=_time_named),
     Rule("dialogue_ics", same(405), method="post", kwargs=_time_named),
-    Rule("dialogue_transcript", PARTNERS, kwargs=_started),
+    Rule("dialogue_transcript", TRANSCRIPT, kwargs=_started),
+    Rule("dialogue_transcript", SHARED_TRANSCRIPT, kwargs=_consented),
     Rule("dialogue_transcript", same(405), method="post", kwargs=_started),
-    Rule("dialogue_transcript_txt", PARTNERS, kwargs=_started),
+    Rule("dialogue_transcript_consent", same(405), kwargs=_started),
+    Rule(
+        "dialogue_transcript_consent",
+        PARTNERS | {"partner_a": 302, "partner_b": 302},
+        method="post",
+        kwargs=_started,
+        data=lambda w: {"shared": "1"},
+    ),
+    Rule("dialogue_transcript_txt", TRANSCRIPT, kwargs=_started),
+    Rule("dialogue_transcript_txt", SHARED_TRANSCRIPT, kwargs=_consented),
     Rule("dialogue_transcript_txt", same(405), method="post", kwargs=_started),
-    Rule("dialogue_transcript_pdf", PARTNERS, kwargs=_started),
+    Rule("dialogue_transcript_pdf", TRANSCRIPT, kwargs=_started),
+    Rule("dialogue_transcript_pdf", SHARED_TRANSCRIPT, kwargs=_consented),
     Rule("dialogue_transcript_pdf", same(405), method="post", kwargs=_started),
 ]

@@ -21,10 +21,19 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.http import Http404
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 
+from imago.dialogue import FACILITATOR
 from imago.dialogues.models import Dialogue
-from imago.dialogues.room import name_of, presence_text, view_for
-from imago.dialogues.selectors import get_dialogue_for_user
+from imago.dialogues.room import (
+    facilitator_text,
+    facilitator_view,
+    name_of,
+    presence_text,
+    view_for,
+)
+from imago.dialogues.selectors import facilitator_opened, get_dialogue_for_user
 from imago.dialogues.services import DialogueError, event_submit
 
 
@@ -33,16 +42,28 @@ def group_name(dialogue_id: int) -> str:
 
 
 class DialogueConsumer(AsyncJsonWebsocketConsumer):
+    # The shared screen (route "dialogue_together"): both partners at one device. It takes
+    # turns for the seat whose turn it is and stays out of presence: nobody is "away".
+    together = False
+
+    def __init__(self, *args, together: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.together = together
+
     async def connect(self):
         self.user = self.scope["user"]
         self.dialogue_id = int(self.scope["url_route"]["kwargs"]["dialogue_id"])
         self.group = group_name(self.dialogue_id)
         self.seat = None
         self.partner_channels: set[str] = set()
+        # The therapist's open screens (for partners), and each partner's (for the therapist).
+        self.facilitator_channels: set[str] = set()
+        self.facilitator_name = ""
+        self.seat_channels: dict[str, set[str]] = {"a": set(), "b": set()}
         if not self.user.is_authenticated:
             await self.close()
             return
-        self.seat, self.partner_name = await self._seat()
+        self.seat, self.partner_name, self.my_name = await self._seat()
         if self.seat is None:
             # Not theirs, or no such dialogue: the same refusal, so existence does not leak.
             await self.close()
@@ -50,12 +71,14 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_view()
-        await self._tell_group("presence.ask")
+        if not self.together:
+            await self._tell_group("presence.ask")
 
     async def disconnect(self, code):
         if self.seat is None:
             return
-        await self._tell_group("presence.gone")
+        if not self.together:
+            await self._tell_group("presence.gone")
         await self.channel_layer.group_discard(self.group, self.channel_name)
 
     # Messages from the screen.
@@ -97,6 +120,22 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         ):
             await self.refuse("This screen is out of step. Please reload.", client_id=client_id)
             return
+        on_behalf_of_seat = None
+        if self.seat == FACILITATOR and action not in ("pause", "resume"):
+            # Offers and nudges are not turns: they go through the page (dialogue_facilitate).
+            await self.refuse(
+                "As the facilitator you can pause and resume; the partners speak for themselves.",
+                client_id=client_id,
+            )
+            return
+        if self.together:
+            on_behalf_of_seat = content.get("as_seat")
+            if on_behalf_of_seat not in ("a", "b"):
+                await self.refuse(
+                    "This screen is out of step. Please reload.", client_id=client_id, stale=True
+                )
+                await self.send_view()
+                return
         try:
             submitted = await database_sync_to_async(event_submit)(
                 dialogue_id=self.dialogue_id,
@@ -105,6 +144,8 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
                 text=text,
                 client_id=client_id,
                 expected_seq=expected_seq,
+                on_behalf_of_seat=on_behalf_of_seat,
+                as_facilitator=self.seat == FACILITATOR,
             )
         except (DialogueError, Dialogue.DoesNotExist) as error:
             stale = getattr(error, "stale", False)
@@ -131,26 +172,63 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         await self.send_view()
 
     async def presence_ask(self, message):
-        if not self._from_partner(message):
+        if not self._note(message, here=True):
             return
-        self.partner_channels.add(message["channel"])
         await self.channel_layer.send(
             message["channel"],
-            {"type": "presence.here", "seat": self.seat, "channel": self.channel_name},
+            {
+                "type": "presence.here",
+                "seat": self.seat,
+                "channel": self.channel_name,
+                "name": self.my_name,
+            },
         )
         await self.send_presence()
 
     async def presence_here(self, message):
-        if not self._from_partner(message):
-            return
-        self.partner_channels.add(message["channel"])
-        await self.send_presence()
+        if self._note(message, here=True):
+            await self.send_presence()
 
     async def presence_gone(self, message):
-        if not self._from_partner(message):
+        if self._note(message, here=False):
+            await self.send_presence()
+
+    def _note(self, message, *, here: bool) -> bool:
+        """Count (or forget) the screen that spoke; False when it is not news for this one."""
+        if self.together:
+            return False
+        seat, channel = message.get("seat"), message.get("channel")
+        if self.seat == FACILITATOR:
+            if seat not in self.seat_channels:
+                return False
+            channels = self.seat_channels[seat]
+        elif seat == FACILITATOR:
+            channels = self.facilitator_channels
+            self.facilitator_name = message.get("name") or "Your therapist"
+        elif self._from_partner(message):
+            channels = self.partner_channels
+        else:
+            return False
+        if here:
+            channels.add(channel)
+        else:
+            channels.discard(channel)
+        return True
+
+    async def facilitator_offer(self, message):
+        """A suggestion from the therapist, for one partner's screen only (and the shared
+        screen, which both partners read). Never stored: it is not a turn."""
+        if self.seat == FACILITATOR or not (self.together or message["seat"] == self.seat):
             return
-        self.partner_channels.discard(message["channel"])
-        await self.send_presence()
+        await self.send_json(
+            {
+                "type": "offer",
+                "kind": message["kind"],
+                "text": message["text"],
+                "from": message["name"],
+                "for": message["for"],
+            }
+        )
 
     # Helpers.
 
@@ -159,12 +237,16 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         return bool(self.partner_channels)
 
     def _from_partner(self, message) -> bool:
-        # The same person's other tabs do not count as the partner being here.
+        # The same person's other tabs do not count as the partner being here, and the shared
+        # screen takes no part in presence.
+        if self.together:
+            return False
         return message.get("seat") not in (None, self.seat)
 
     async def _tell_group(self, kind: str):
         await self.channel_layer.group_send(
-            self.group, {"type": kind, "seat": self.seat, "channel": self.channel_name}
+            self.group,
+            {"type": kind, "seat": self.seat, "channel": self.channel_name, "name": self.my_name},
         )
 
     async def send_view(self):
@@ -172,27 +254,65 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         await self.send_json({"type": "view", **view})
 
     async def send_presence(self):
+        if self.seat == FACILITATOR:
+            view = await self._view()  # who is here reads from the view's own wording
+            await self.send_json(
+                {"type": "presence", "partner_here": None, "presence_text": view["presence_text"]}
+            )
+            return
         await self.send_json(
             {
                 "type": "presence",
                 "partner_here": self.partner_here,
                 "presence_text": presence_text(self.partner_name, self.partner_here),
+                "facilitator_text": facilitator_text(self._facilitator()),
             }
         )
+
+    def _facilitator(self) -> str | None:
+        return (self.facilitator_name or "Your therapist") if self.facilitator_channels else None
 
     @database_sync_to_async
     def _seat(self):
         try:
             dialogue = get_dialogue_for_user(self.user, self.dialogue_id)
         except Http404:
-            return None, ""
+            return None, "", ""
         seat = dialogue.seat_of(self.user)
-        return seat, name_of(dialogue.person_at("b" if seat == "a" else "a"))
+        if seat is None:
+            if self.together or not self._second_factor_checked():
+                return None, "", ""
+            # The couple's therapist, as facilitator: they will see the partners' words.
+            facilitator_opened(self.user, dialogue)
+            return FACILITATOR, "", name_of(self.user)
+        if self.together and not dialogue.shared_device:
+            return None, "", ""  # the page offers to switch first
+        partner = name_of(dialogue.person_at("b" if seat == "a" else "a"))
+        return seat, partner, name_of(self.user)
+
+    def _second_factor_checked(self) -> bool:
+        """A therapist's session counts only after the second factor, as on every page
+        (RequireTwoFactorMiddleware): the socket checks the device the session verified."""
+        persistent_id = self.scope.get("session", {}).get(DEVICE_ID_SESSION_KEY)
+        if not persistent_id:
+            return False
+        device = Device.from_persistent_id(persistent_id)
+        return device is not None and device.user_id == self.user.pk and device.confirmed
 
     @database_sync_to_async
     def _view(self) -> dict:
         dialogue = Dialogue.objects.select_related("seat_a", "seat_b").get(pk=self.dialogue_id)
-        return view_for(dialogue, self.user, partner_here=self.partner_here)
+        if self.together:
+            return view_for(dialogue, self.user, together=True)
+        if self.seat == FACILITATOR:
+            here = {seat: bool(channels) for seat, channels in self.seat_channels.items()}
+            return facilitator_view(dialogue, self.user, here=here)
+        return view_for(
+            dialogue,
+            self.user,
+            partner_here=self.partner_here,
+            facilitator=self._facilitator(),
+        )
 
 
 def room_changed(dialogue_id: int) -> None:
@@ -200,4 +320,20 @@ def room_changed(dialogue_id: int) -> None:
     no-JavaScript form post): each screen then fetches its own fresh view."""
     async_to_sync(get_channel_layer().group_send)(
         group_name(dialogue_id), {"type": "dialogue.changed"}
+    )
+
+
+def facilitator_offer(dialogue: Dialogue, *, therapist, seat: str, kind: str, text: str) -> None:
+    """Send the therapist's suggestion (kind "stem") or gentle nudge (kind "nudge") to one
+    partner's open screens, from synchronous code (the facilitator's form post)."""
+    async_to_sync(get_channel_layer().group_send)(
+        group_name(dialogue.pk),
+        {
+            "type": "facilitator.offer",
+            "seat": seat,
+            "kind": kind,
+            "text": text,
+            "name": name_of(therapist),
+            "for": name_of(dialogue.person_at(seat)),
+        },
     )

@@ -37,6 +37,11 @@ class DialogueRequestForm(DialogueErrorMixin, forms.Form):
             "invalid_choice": "Please choose what kind of dialogue this is.",
         },
     )
+    together = forms.BooleanField(
+        required=False,
+        label="We are sitting together: use this one screen for both of us",
+        help_text="The screen shows whose turn it is; you pass it between you.",
+    )
 
 
 class EventForm(forms.Form):
@@ -76,6 +81,13 @@ class EventForm(forms.Form):
         },
     )
 
+    # Only on the shared screen: the seat whose turn the screen showed (see event_submit).
+    as_seat = forms.ChoiceField(
+        required=False,
+        choices=[("", ""), ("a", "a"), ("b", "b")],
+        error_messages={"invalid_choice": "This screen is out of date. Please reload."},
+    )
+
     def first_error(self) -> str:
         for errors in self.errors.values():
             return errors[0]
@@ -99,3 +111,47 @@ class ReadyAtForm(DialogueErrorMixin, forms.Form):
             "invalid": "Please choose a day and a time, for example 2030-05-04 19:30.",
         },
     )
+
+
+class SharedDeviceForm(forms.Form):
+    """One screen for both partners, or back to a screen each."""
+
+    shared = forms.TypedChoiceField(
+        choices=[("1", "One screen together"), ("0", "A screen each")],
+        coerce=lambda value: value == "1",
+        error_messages={
+            "required": "Please choose one screen or two.",
+            "invalid_choice": "Please choose one screen or two.",
+        },
+    )
+
+
+class OfferForm(forms.Form):
+    """The facilitator's controls: pause or go on, a stem for one partner, or a nudge."""
+
+    what = forms.ChoiceField(
+        choices=[("pause", "Pause"), ("resume", "Go on"), ("stem", "Offer"), ("nudge", "Nudge")],
+        error_messages={
+            "required": "Please choose what to do.",
+            "invalid_choice": "Please choose what to do.",
+        },
+    )
+    seat = forms.ChoiceField(
+        label="For",
+        required=False,
+        choices=[("", "Choose a partner"), ("a", "a"), ("b", "b")],
+        error_messages={"invalid_choice": "Please choose a partner."},
+    )
+    text = forms.CharField(
+        label="Your suggestion",
+        required=False,
+        max_length=300,
+        help_text="Shown on that partner's screen only, as a way to begin. It is not saved.",
+        error_messages={"max_length": "A suggestion fits in 300 characters."},
+    )
+    client_id = forms.CharField(required=False, max_length=64)
+
+    def first_error(self) -> str:
+        for errors in self.errors.values():
+            return errors[0]
+        return ""

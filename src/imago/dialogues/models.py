@@ -42,6 +42,13 @@ class Dialogue(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)  # the receiver said "ready now"
     closed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Both partners at one screen, face to face: the logged-in partner acts for the seat whose
+    # turn it is (services.event_submit's on_behalf_of_seat). Either partner may switch.
+    shared_device = models.BooleanField(default=False)
+    # The couple's therapist reads the transcript only when both partners agreed, each for
+    # this dialogue; either may take it back (services.transcript_consent_set).
+    transcript_shared_by_a_at = models.DateTimeField(null=True, blank=True)
+    transcript_shared_by_b_at = models.DateTimeField(null=True, blank=True)
 
     objects = DialogueQuerySet.as_manager()
 
@@ -57,6 +64,10 @@ class Dialogue(models.Model):
         if user.pk == self.seat_b_id:
             return "b"
         return None
+
+    @property
+    def transcript_shared_with_therapist(self) -> bool:
+        return bool(self.transcript_shared_by_a_at and self.transcript_shared_by_b_at)
 
     def person_at(self, seat: str):
         return self.seat_a if seat == "a" else self.seat_b

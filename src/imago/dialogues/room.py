@@ -15,6 +15,8 @@ from __future__ import annotations
 from django.utils import timezone
 
 from imago.dialogue import (
+    FACILITATOR,
+    SEATS,
     Action,
     Event,
     NotAllowed,
@@ -123,6 +125,54 @@ TRANSCRIPT = {
     Action.RESUME: "Went on",
 }
 
+# Care in the room. Our own words: a break is for settling, not for winning the argument.
+CALM_TEXT = (
+    "Take a few slow breaths, letting each breath out a little longer than the one in. Notice "
+    "your feet on the floor. When you come back, you pick up exactly where you left off."
+)
+# The dialogue opens with an appreciation: offered as the first stem of the very first send.
+OPENING_APPRECIATION = "Before we start: something I appreciate about you is ..."
+_OPENING_WORDS = OPENING_APPRECIATION.removesuffix(" ...").lower()
+
+
+def _is_opening_appreciation(text: str) -> bool:
+    return text.strip().lower().startswith(_OPENING_WORDS)
+
+
+def balance(dialogue: Dialogue, transcript: list[dict]) -> dict | None:
+    """For a dialogue about a frustration: how many sender turns went to the frustration and
+    how many turns were appreciations (the opening one and the closing ones). A plain count of
+    turns, not of time or of feelings; it says nothing about how it went."""
+    if dialogue.variant != Variant.FRUSTRATION:
+        return None
+    sends = [item for item in transcript if item["action"] == Action.SEND.value]
+    opening = [item for item in sends if _is_opening_appreciation(item["text"])]
+    frustration = len(sends) - len(opening)
+    appreciation = len(opening) + sum(
+        1 for item in transcript if item["action"] == Action.APPRECIATE.value
+    )
+    turns = "turn" if frustration == 1 else "turns"
+    kind = "appreciation" if appreciation == 1 else "appreciations"
+    return {
+        "frustration": frustration,
+        "appreciation": appreciation,
+        "text": f"So far: {frustration} {turns} on the frustration, {appreciation} {kind}",
+    }
+
+
+def _break(state: State, status: str, transcript: list[dict]) -> dict | None:
+    """While paused: when the break began (a screen counts up from it) and a calming line."""
+    if status != "paused":
+        return None
+    pauses = [item for item in transcript if item["action"] == Action.PAUSE.value]
+    since = pauses[-1] if pauses else None
+    return {
+        "since": since["at"] if since else "",
+        "since_label": since["at_label"] if since else "",
+        "calm": CALM_TEXT,
+    }
+
+
 ROLE_WORDS = {Role.SENDER: "You are the sender", Role.RECEIVER: "You are the receiver"}
 
 
@@ -151,15 +201,28 @@ def _status(dialogue: Dialogue, state: State) -> str:
     return "open"
 
 
-def _transcript(dialogue: Dialogue, me, partner_name: str) -> list[dict]:
+def _transcript(dialogue: Dialogue, me, partner_name: str, *, together: bool = False) -> list[dict]:
     """Every stored event in order, labelled by replaying them (CONFIRM reads differently at
-    each check); only the speaking turns carry text."""
+    each check); only the speaking turns carry text.
+
+    "mine" follows the seat that acted, not the account that pressed the button: on a shared
+    screen one partner taps for both. On the shared screen every line carries a name."""
+    names = {"a": name_of(dialogue.seat_a), "b": name_of(dialogue.seat_b)}
+    my_seat = None if together else dialogue.seat_of(me)
+
+    def who(actor: str) -> str:
+        if actor == FACILITATOR:
+            return "Your therapist"
+        if actor == my_seat:
+            return "You"
+        return names.get(actor, partner_name)
+
     state = start(sender="a", variant=Variant(dialogue.variant))
     items = [
         {
             "seq": 0,
-            "who": "You" if dialogue.seat_a_id == me.pk else partner_name,
-            "mine": dialogue.seat_a_id == me.pk,
+            "who": who("a"),
+            "mine": my_seat == "a",
             "action": "request",
             "label": "Asked: is now a good time to talk?",
             "text": "",
@@ -171,18 +234,19 @@ def _transcript(dialogue: Dialogue, me, partner_name: str) -> list[dict]:
         action = Action(event.action)
         if action in (Action.CONFIRM, Action.CORRECT):
             label = _button_label(state.step, action)
+        elif event.actor == FACILITATOR:
+            label = "Paused the dialogue" if action == Action.PAUSE else "Went on"
         else:
             label = TRANSCRIPT[action]
         try:
             state = do_event(state, Event(action, event.actor, event.text or "x"))  # type: ignore[arg-type]
         except NotAllowed:  # a stored event always fitted when stored; never hide the record
             pass
-        mine = event.author_id == me.pk
         items.append(
             {
                 "seq": event.seq,
-                "who": "You" if mine else (partner_name if event.actor != "facilitator" else ""),
-                "mine": mine,
+                "who": who(event.actor),
+                "mine": event.actor == my_seat,
                 "action": action.value,
                 "label": label,
                 "text": event.text if action in SPEAKING else "",
@@ -199,6 +263,14 @@ def _clock(moment) -> str:
 
 def _stems(state: State, role: Role) -> list[str]:
     stems = stems_for(state, role)
+    if (
+        state.step == Step.SEND
+        and role == Role.SENDER
+        and state.chunks == 0
+        and state.rounds_completed == 0
+        and state.sender == "a"
+    ):
+        stems = (OPENING_APPRECIATION, *stems)
     if state.step in CHECK_BUTTONS:
         # At a check the "yes" is a button of its own; the stems help say what was missed.
         stems = tuple(stem for stem in stems if not stem.startswith("Yes"))
@@ -211,22 +283,52 @@ def presence_text(partner_name: str, partner_here: bool | None) -> str:
     return f"{partner_name} is here" if partner_here else f"{partner_name} is not here right now"
 
 
-def view_for(dialogue: Dialogue, user, *, partner_here: bool | None = None) -> dict:
+def acting_seat(state: State) -> str | None:
+    """On the shared screen: the seat whose controls it shows now. The speaker; at the choice
+    to switch or close (either may choose) the sender of the round; during a break, the
+    partner who asked for it (they say when to go on); nobody after the end or while the
+    therapist holds the pause."""
+    if state.step == Step.CLOSED:
+        return None
+    if state.paused_by is not None:
+        return state.paused_by if state.paused_by in SEATS else None
+    if state.step == Step.SWITCH:
+        return state.sender
+    return state.speaker
+
+
+def facilitator_text(name: str | None) -> str:
+    return f"{name} is here as your facilitator" if name else ""
+
+
+def view_for(
+    dialogue: Dialogue,
+    user,
+    *,
+    partner_here: bool | None = None,
+    together: bool = False,
+    facilitator: str | None = None,
+) -> dict:
     """The room as `user` (a partner of the dialogue) sees it now.
 
     partner_here is None when nobody has asked yet (the plain page, before the socket opens).
+    together=True is the shared screen: both partners at one device, seen from the seat whose
+    turn it is (acting_seat), with every name spelled out instead of "you".
     """
     seat = dialogue.seat_of(user)
     if seat is None:
         raise ValueError("view_for is only for the two partners of the dialogue")
     state = state_from_data(dialogue.state)
+    acting = acting_seat(state) if together else seat
+    if together:
+        seat = acting or state.sender
     partner = dialogue.person_at("b" if seat == "a" else "a")
     p = name_of(partner)
     status = _status(dialogue, state)
     role = state.role_of(seat)
 
     actions: list[Action] = []
-    if status in ("request", "open", "paused"):
+    if status in ("request", "open", "paused") and acting is not None:
         actions = [
             a
             for a in actions_for(state, seat)
@@ -243,6 +345,8 @@ def view_for(dialogue: Dialogue, user, *, partner_here: bool | None = None) -> d
         turn = "This request lapsed without an answer. Either of you can ask again."
     elif status == "closed":
         turn = "The dialogue has ended. Thank you both."
+    elif status == "paused" and state.paused_by == FACILITATOR:
+        turn = "Paused by your therapist. The dialogue goes on when they say so."
     elif status == "paused":
         turn = (
             "Paused: you asked for a break. Go on when you are ready."
@@ -261,15 +365,17 @@ def view_for(dialogue: Dialogue, user, *, partner_here: bool | None = None) -> d
         waiting = WAITING.get(state.step, WAITING_DEFAULT).format(p=p)
 
     label, hint = TEXT_LABEL.get(state.step, ("", ""))
-    transcript = _transcript(dialogue, user, p)
+    transcript = _transcript(dialogue, user, p, together=together)
     spoken = [item for item in transcript if item["text"]]
     if state.step == Step.SWITCH:
         heading = "What next"
     elif turn_actions:
         heading = "Your turn"
+    elif status == "paused":
+        heading = "When you are ready"
     else:
         heading = "If you need a break"
-    return {
+    view = {
         "dialogue_id": dialogue.pk,
         "seq": dialogue.seq,
         "step": state.step.value,
@@ -317,4 +423,150 @@ def view_for(dialogue: Dialogue, user, *, partner_here: bool | None = None) -> d
         "transcript": transcript,
         "partner_here": partner_here,
         "presence_text": presence_text(p, partner_here),
+        "together": False,
+        "facilitator": False,
+        "facilitator_text": facilitator_text(facilitator),
+        "break": _break(state, status, transcript),
+        "balance": balance(dialogue, transcript),
+    }
+    if together:
+        view.update(_together(dialogue, state, status, acting, view))
+    return view
+
+
+# Colours tell the two seats apart on the shared screen; the names always say it in words too.
+SEAT_CLASSES = {"a": "seat-a", "b": "seat-b"}
+
+
+def _together(dialogue: Dialogue, state: State, status: str, acting, view: dict) -> dict:
+    """What differs on the shared screen: names instead of "you", and who speaks, big."""
+    names = {"a": name_of(dialogue.seat_a), "b": name_of(dialogue.seat_b)}
+    sender, receiver = names[state.sender], names[state.receiver]
+    roles = f"{sender} is the sender · {receiver} is the receiver"
+    speaker_seat = state.speaker if status in ("request", "open") else None
+    if speaker_seat is not None:
+        listener = names["b" if speaker_seat == "a" else "a"]
+        together_text = f"{names[speaker_seat]} speaks — {listener} listens"
+    elif status == "open" and state.step == Step.SWITCH:
+        together_text = "Choose together: switch roles, or close"
+    else:
+        together_text = ""
+    turn = view["turn_text"]
+    if acting is not None and turn.startswith("Your turn: "):
+        turn = f"{names[acting]}, your turn: " + turn.removeprefix("Your turn: ")
+    elif status == "paused" and state.paused_by in SEATS:
+        turn = f"Paused: {names[state.paused_by]} asked for a break. Go on when you are ready."
+    latest = view["latest"]
+    if latest is not None:
+        latest = {**latest, "mine": False}
+    return {
+        "together": True,
+        "acting_seat": acting,
+        "acting_name": names[acting] if acting else "",
+        "speaker_seat": speaker_seat or "",
+        "seat_class": SEAT_CLASSES.get(speaker_seat or acting or "", ""),
+        "together_text": together_text,
+        "turn_text": turn,
+        "my_turn": acting is not None and bool(view["actions"]),
+        "my_role_text": roles,
+        "waiting_text": "",
+        "controls_heading": (
+            f"{names[acting]}'s turn"
+            if acting and view["actions"] and state.step != Step.SWITCH
+            else view["controls_heading"]
+        ),
+        "latest": latest,
+        "partner_here": None,
+        "presence_text": "",
+    }
+
+
+def facilitator_view(dialogue: Dialogue, therapist, *, here: dict | None = None) -> dict:
+    """The room as the couple's therapist sees it: both sides and the whole transcript, with
+    pause and resume (the engine's "facilitator" actor), a stem to offer either partner, and a
+    gentle nudge for the partner whose turn it is. `here` maps seats to presence."""
+    state = state_from_data(dialogue.state)
+    names = {"a": name_of(dialogue.seat_a), "b": name_of(dialogue.seat_b)}
+    status = _status(dialogue, state)
+    speaker = state.speaker if status == "open" else None
+    if status == "paused":
+        turn = (
+            "Paused by you. Go on when you both are ready."
+            if state.paused_by == FACILITATOR
+            else f"Paused: {names[state.paused_by]} asked for a break."
+        )
+    elif status == "request":
+        turn = f"Waiting for {names['b']} to say whether now is a good time"
+    elif status == "open" and state.step == Step.SWITCH:
+        turn = "A full round. The partners choose to switch roles or to close."
+    elif speaker is not None:
+        listener = names["b" if speaker == "a" else "a"]
+        turn = f"{names[speaker]} speaks — {listener} listens"
+    else:
+        turn = "This dialogue is not open."
+    actions = actions_for(state, FACILITATOR) if status in ("open", "paused") else []
+    pause = None
+    if Action.PAUSE in actions:
+        pause = {"action": Action.PAUSE.value, "label": "Pause for both"}
+    elif Action.RESUME in actions:
+        pause = {"action": Action.RESUME.value, "label": "Go on"}
+    transcript = _transcript(dialogue, therapist, "", together=True)
+    for item in transcript:
+        if item["who"] == "Your therapist":
+            item["who"] = "You"
+    spoken = [item for item in transcript if item["text"]]
+    offer = []
+    if status in ("open", "paused"):
+        for seat in SEATS:
+            role = state.role_of(seat)
+            offer.append(
+                {
+                    "seat": seat,
+                    "name": names[seat],
+                    "role_text": f"{names[seat]} is the {role.value}",
+                    "stems": list(stems_for(state, role)),
+                }
+            )
+    here = here or {}
+    present = [names[seat] for seat in SEATS if here.get(seat)]
+    return {
+        "dialogue_id": dialogue.pk,
+        "seq": dialogue.seq,
+        "step": state.step.value,
+        "status": status,
+        "closed": status == "closed",
+        "cancelled": status == "cancelled",
+        "lapsed": status == "lapsed",
+        "paused": status == "paused",
+        "facilitator": True,
+        "together": False,
+        "partner_name": f"{names['a']} and {names['b']}",
+        "my_role_text": "You are here as the facilitator",
+        "my_turn": False,
+        "turn_text": turn,
+        "waiting_text": "",
+        "actions": [],
+        "pause": pause,
+        "needs_text": False,
+        "text_label": "",
+        "text_hint": "",
+        "stems": [],
+        "controls_heading": "Facilitate",
+        "latest": spoken[-1] if spoken and status in ("open", "paused") else None,
+        "transcript": transcript,
+        "offer": offer,
+        "nudge": (
+            {"seat": speaker, "name": names[speaker], "label": f"Invite {names[speaker]} gently"}
+            if speaker is not None
+            else None
+        ),
+        "partner_here": None,
+        "presence_text": (
+            f"{' and '.join(present)} {'is' if len(present) == 1 else 'are'} here"
+            if present
+            else ""
+        ),
+        "facilitator_text": "",
+        "break": _break(state, status, transcript),
+        "balance": balance(dialogue, transcript),
     }

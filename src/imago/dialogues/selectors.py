@@ -8,11 +8,12 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from imago.couples.selectors import couple_of
+from imago.couples.selectors import couple_of, couples_for_therapist
 from imago.dialogue import Action, Step, state_from_data
 from imago.dialogue.protocol import SPEAKING
 from imago.dialogues.models import Dialogue
 from imago.dialogues.services import dialogue_is_lapsed
+from imago.privacy.services import audit_record
 
 # What the person whose turn it is does now, for "In progress: Ben is mirroring".
 DOING_NOW = {
@@ -35,13 +36,63 @@ def dialogues_for_person(person):
     return Dialogue.objects.filter(Q(seat_a=person) | Q(seat_b=person))
 
 
+def dialogues_to_facilitate(therapist):
+    """The open dialogues of the couples this therapist is actively connected to (both
+    partners consented to the connection; verified therapists only)."""
+    if not therapist.is_authenticated or not therapist.is_verified_therapist:
+        return Dialogue.objects.none()
+    return Dialogue.objects.filter(
+        couple__in=couples_for_therapist(therapist), couple__ended_at__isnull=True
+    ).open()
+
+
 def get_dialogue_for_user(user, pk: int) -> Dialogue:
     """A dialogue this user takes part in; 404 alike for missing and not theirs.
 
-    The couple's therapist joins as facilitator with the dialogue issue's facilitation part;
-    until then only the two partners open a dialogue.
+    The two partners, always; the couple's active therapist, as facilitator, while the
+    dialogue is open (a closed one is a transcript: get_transcript_for_user). Callers that
+    show a therapist the partners' words write an audit record first.
     """
+    mine = dialogues_for_person(user).filter(pk=pk)
+    if not mine.exists():
+        mine = dialogues_to_facilitate(user).filter(pk=pk)
+    dialogue = mine.select_related("seat_a", "seat_b").first()
+    if dialogue is None:
+        raise Http404("No such dialogue")
+    return dialogue
+
+
+def is_facilitator(user, dialogue: Dialogue) -> bool:
+    return (
+        dialogue.seat_of(user) is None
+        and dialogues_to_facilitate(user).filter(pk=dialogue.pk).exists()
+    )
+
+
+def facilitator_opened(therapist, dialogue: Dialogue, *, what: str = "dialogue room") -> None:
+    """The record that the therapist saw the partners' words, one per partner, written before
+    anything is shown."""
+    for partner in (dialogue.seat_a, dialogue.seat_b):
+        audit_record(
+            actor=therapist, subject=partner, action="view", what=f"{what} (dialogue {dialogue.pk})"
+        )
+
+
+def get_transcript_for_user(user, pk: int) -> Dialogue:
+    """A transcript: the two partners', always; the couple's therapist's only when both
+    partners agreed to share this one. 404 otherwise, as for any dialogue not theirs."""
     dialogue = dialogues_for_person(user).select_related("seat_a", "seat_b").filter(pk=pk).first()
+    if dialogue is None and user.is_authenticated and user.is_verified_therapist:
+        dialogue = (
+            Dialogue.objects.filter(
+                pk=pk,
+                couple__in=couples_for_therapist(user),
+                transcript_shared_by_a_at__isnull=False,
+                transcript_shared_by_b_at__isnull=False,
+            )
+            .select_related("seat_a", "seat_b")
+            .first()
+        )
     if dialogue is None:
         raise Http404("No such dialogue")
     return dialogue

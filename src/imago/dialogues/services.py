@@ -15,8 +15,9 @@ from importlib import import_module
 from django.db import transaction
 from django.utils import timezone
 
-from imago.couples.selectors import couple_of
+from imago.couples.selectors import couple_of, couples_for_therapist
 from imago.dialogue import (
+    FACILITATOR,
     Action,
     Event,
     NotAllowed,
@@ -67,8 +68,11 @@ def dialogue_is_lapsed(dialogue: Dialogue, *, now: datetime | None = None) -> bo
     return expires is not None and (now or timezone.now()) > expires
 
 
-def dialogue_request(*, person, variant: str = Variant.STANDARD) -> Dialogue:
-    """One partner asks "Is now a good time?"; the other answers in the room."""
+def dialogue_request(
+    *, person, variant: str = Variant.STANDARD, shared_device: bool = False
+) -> Dialogue:
+    """One partner asks "Is now a good time?"; the other answers in the room (or, sitting
+    together at one screen, right there)."""
     couple = couple_of(person)
     if couple is None:
         raise DialogueError("A dialogue is for two linked partners. Invite your partner first.")
@@ -89,6 +93,7 @@ def dialogue_request(*, person, variant: str = Variant.STANDARD) -> Dialogue:
             variant=variant,
             step=state.step,
             state=state_to_data(state),
+            shared_device=shared_device,
         )
 
 
@@ -155,6 +160,35 @@ def _last_words(dialogue: Dialogue) -> str | None:
     return last.text if last else None
 
 
+def dialogue_set_shared_device(*, person, dialogue: Dialogue, shared: bool) -> Dialogue:
+    """Either partner moves a dialogue to one screen for both of them, or back to two."""
+    with transaction.atomic():
+        dialogue = _locked(dialogue.pk)
+        if dialogue.seat_of(person) is None:
+            raise DialogueError("This is not your dialogue.")
+        if dialogue.step == Step.CLOSED or dialogue.cancelled_at or dialogue_is_lapsed(dialogue):
+            raise DialogueError("This dialogue is no longer open.")
+        if dialogue.couple.ended_at is not None:
+            raise DialogueError("You are no longer linked, so this dialogue cannot go on.")
+        dialogue.shared_device = shared
+        dialogue.save(update_fields=["shared_device"])
+    return dialogue
+
+
+def transcript_consent_set(*, person, dialogue: Dialogue, shared: bool) -> Dialogue:
+    """One partner agrees (or no longer agrees) that their therapist may read this dialogue's
+    transcript. It takes both: until the other partner agrees too, nothing is shared."""
+    with transaction.atomic():
+        dialogue = _locked(dialogue.pk)
+        seat = dialogue.seat_of(person)
+        if seat is None:
+            raise DialogueError("This is not your dialogue.")
+        field = f"transcript_shared_by_{seat}_at"
+        setattr(dialogue, field, timezone.now() if shared else None)
+        dialogue.save(update_fields=[field])
+    return dialogue
+
+
 def new_client_id() -> str:
     return uuid.uuid4().hex
 
@@ -167,6 +201,8 @@ def event_submit(
     text: str = "",
     client_id: str,
     expected_seq: int | None = None,
+    on_behalf_of_seat: str | None = None,
+    as_facilitator: bool = False,
 ) -> Submitted:
     """Store one event of the dialogue, or refuse it with a reason; never half of either.
 
@@ -175,14 +211,37 @@ def event_submit(
     event unchanged (a double tap or a replayed message). expected_seq is the number of events
     the sender's screen knew of; if the dialogue has moved on since, the event is refused and
     the screen is told to reload.
+
+    on_behalf_of_seat is for the shared screen only: partners sitting together at one device,
+    where the logged-in partner taps for whoever's turn it is. The event's author stays the
+    logged-in user (who pressed the button) and its actor is the seat named, so the record
+    says both who spoke and on whose screen. It is refused unless the user is a partner of
+    this dialogue and the dialogue is in shared-device mode; the engine still decides whether
+    that seat may act now.
+
+    as_facilitator is the couple's therapist in the room: the actor is "facilitator", which
+    the engine allows to pause and resume only. Refused unless the user is the couple's
+    active, verified therapist and not a partner of this dialogue.
     """
     if not client_id or len(client_id) > 64:
         raise DialogueError("This message could not be matched to your screen. Please reload.")
     with transaction.atomic():
         dialogue = _locked(dialogue_id)
         seat = dialogue.seat_of(user)
+        if as_facilitator and seat is None:
+            if couples_for_therapist(user).filter(pk=dialogue.couple_id).exists():
+                seat = FACILITATOR
         if seat is None:
             raise DialogueError("This is not your dialogue.")
+        if on_behalf_of_seat is not None:
+            if not dialogue.shared_device:
+                raise DialogueError(
+                    "This dialogue is on two screens now. Each of you takes your own turns.",
+                    stale=True,
+                )
+            if on_behalf_of_seat not in ("a", "b"):
+                raise DialogueError("This message could not be matched to your screen.")
+            seat = on_behalf_of_seat
         stored = dialogue.events.filter(client_id=client_id).first()
         if stored is not None:
             return Submitted(dialogue, stored, duplicate=True)

@@ -8,22 +8,32 @@ from datetime import UTC, timedelta
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from imago.accounts.decorators import person_required
+from imago.accounts.decorators import person_required, therapist_required
+from imago.accounts.models import Role
 from imago.couples.selectors import couple_of, pending_partner_invitation
 from imago.dialogue import Step
 from imago.dialogues import room
-from imago.dialogues.consumers import room_changed
-from imago.dialogues.forms import DialogueRequestForm, EventForm, ReadyAtForm
+from imago.dialogues.consumers import facilitator_offer, room_changed
+from imago.dialogues.forms import (
+    DialogueRequestForm,
+    EventForm,
+    OfferForm,
+    ReadyAtForm,
+    SharedDeviceForm,
+)
 from imago.dialogues.selectors import (
     dialogue_status,
     dialogues_for_person,
+    facilitator_opened,
     get_dialogue_for_user,
+    get_transcript_for_user,
     open_dialogue_for_person,
     ready_time,
     transcript_lines,
@@ -35,8 +45,10 @@ from imago.dialogues.services import (
     dialogue_cancel,
     dialogue_is_lapsed,
     dialogue_request,
+    dialogue_set_shared_device,
     event_submit,
     new_client_id,
+    transcript_consent_set,
 )
 
 APPOINTMENT_MINUTES = 30
@@ -49,10 +61,16 @@ def dialogues(request):
     form = DialogueRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            dialogue = dialogue_request(person=user, variant=form.cleaned_data["variant"])
+            dialogue = dialogue_request(
+                person=user,
+                variant=form.cleaned_data["variant"],
+                shared_device=form.cleaned_data["together"],
+            )
         except DialogueError as error:
             form.add_dialogue_error(error)
         else:
+            if dialogue.shared_device:
+                return redirect("dialogue_together", pk=dialogue.pk)
             partner = dialogue.seat_b.display_name
             messages.success(request, f"{partner} will see your request when they open the app.")
             return redirect("dialogue_room", pk=dialogue.pk)
@@ -74,10 +92,99 @@ def dialogues(request):
 
 
 @require_GET
-@person_required
+@login_required
 def dialogue_room(request, pk: int):
+    user = request.user
+    if user.role == Role.THERAPIST:
+        dialogue = get_dialogue_for_user(user, pk)
+        # The record that the therapist saw the partners' words comes first.
+        facilitator_opened(user, dialogue)
+        return _facilitator_page(request, dialogue)
+    if user.role != Role.PERSON:
+        return redirect("dashboard")
+    return _dialogue_page(request, get_dialogue_for_user(user, pk))
+
+
+def _facilitator_page(request, dialogue, *, error: str = "", status: int = 200):
+    context = {
+        "dialogue": dialogue,
+        "view": room.facilitator_view(dialogue, request.user),
+        "ws_path": f"/ws/dialogues/{dialogue.pk}/",
+        "error": error,
+        "client_id": new_client_id(),
+        "offer_form": OfferForm(),
+    }
+    return render(request, "dialogues/facilitate.html", context, status=status)
+
+
+@require_POST
+@therapist_required
+def dialogue_facilitate(request, pk: int):
+    """The facilitator's three things: pause or go on (engine events), offer a stem to one
+    partner, or gently invite the partner whose turn it is (neither is stored: not turns)."""
+    user = request.user
+    dialogue = get_dialogue_for_user(user, pk)
+    form = OfferForm(request.POST)
+    if not form.is_valid():
+        return _facilitator_page(request, dialogue, error=form.first_error())
+    data = form.cleaned_data
+    what = data["what"]
+    if what in ("pause", "resume"):
+        try:
+            event_submit(
+                dialogue_id=dialogue.pk,
+                user=user,
+                action=what,
+                client_id=data["client_id"] or new_client_id(),
+                as_facilitator=True,
+            )
+        except DialogueError as error:
+            return _facilitator_page(request, get_dialogue_for_user(user, pk), error=error.message)
+        room_changed(dialogue.pk)
+    else:
+        state = room.state_from_data(dialogue.state)
+        seat = data["seat"] if what == "stem" else state.speaker
+        text = data["text"].strip()
+        if seat not in ("a", "b") or (what == "stem" and not text):
+            return _facilitator_page(
+                request,
+                dialogue,
+                error="Please choose a partner and a suggestion."
+                if what == "stem"
+                else "Nobody is taking a turn right now.",
+            )
+        facilitator_offer(dialogue, therapist=user, seat=seat, kind=what, text=text)
+        name = dialogue.person_at(seat).display_name
+        messages.success(request, f"Sent to {name}'s screen.")
+    return redirect("dialogue_room", pk=dialogue.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@person_required
+def dialogue_together(request, pk: int):
+    """The shared screen. GET shows it (or, for a dialogue on two screens, offers to switch);
+    POST switches between one screen together and a screen each."""
     dialogue = get_dialogue_for_user(request.user, pk)
-    return _dialogue_page(request, dialogue)
+    form = SharedDeviceForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            shared = form.cleaned_data["shared"]
+            try:
+                dialogue_set_shared_device(person=request.user, dialogue=dialogue, shared=shared)
+            except DialogueError as error:
+                messages.error(request, error.message)
+                return redirect("dialogue_room", pk=dialogue.pk)
+            room_changed(dialogue.pk)
+            return redirect("dialogue_together" if shared else "dialogue_room", pk=dialogue.pk)
+        return render(
+            request,
+            "dialogues/together_offer.html",
+            {"dialogue": dialogue, "form": form},
+            status=200,
+        )
+    if not dialogue.shared_device:
+        return render(request, "dialogues/together_offer.html", {"dialogue": dialogue})
+    return _dialogue_page(request, dialogue, together=True)
 
 
 def _dialogue_page(
@@ -88,8 +195,20 @@ def _dialogue_page(
     draft: str = "",
     ready_form: ReadyAtForm | None = None,
     status: int = 200,
+    together: bool = False,
 ):
-    """The appointment card while the request waits for an answer, the room after that."""
+    """The appointment card while the request waits for an answer, the room after that. The
+    shared screen has no appointment card: whoever is asked answers right there."""
+    if together:
+        context = {
+            "dialogue": dialogue,
+            "view": room.view_for(dialogue, request.user, together=True),
+            "ws_path": f"/ws/dialogues/{dialogue.pk}/together/",
+            "draft": draft,
+            "error": error,
+            "client_id": new_client_id(),
+        }
+        return render(request, "dialogues/room.html", context, status=status)
     if dialogue.step == Step.APPOINTMENT:
         return render(
             request,
@@ -147,6 +266,7 @@ def dialogue_event(request, pk: int):
     if not form.is_valid():
         return _dialogue_page(request, dialogue, error=form.first_error(), draft=form.typed_text())
     data = form.cleaned_data
+    together = bool(data["as_seat"])
     try:
         event_submit(
             dialogue_id=dialogue.pk,
@@ -155,16 +275,22 @@ def dialogue_event(request, pk: int):
             text=data["text"],
             client_id=data["client_id"],
             expected_seq=data["expected_seq"],
+            on_behalf_of_seat=data["as_seat"] or None,
         )
     except DialogueError as error:
         # The refusal is shown on the dialogue as it is now, with the words still in the box.
         dialogue = get_dialogue_for_user(request.user, pk)
         status = 409 if error.stale else 200
         return _dialogue_page(
-            request, dialogue, error=error.message, draft=data["text"], status=status
+            request,
+            dialogue,
+            error=error.message,
+            draft=data["text"],
+            status=status,
+            together=together and dialogue.shared_device,
         )
     room_changed(dialogue.pk)  # the partner's open screen updates live
-    return redirect("dialogue_room", pk=dialogue.pk)
+    return redirect("dialogue_together" if together else "dialogue_room", pk=dialogue.pk)
 
 
 @require_POST
@@ -237,8 +363,17 @@ def dialogue_ics(request, pk: int):
 
 
 def _transcript_context(request, dialogue) -> dict:
+    seat = dialogue.seat_of(request.user)
     return {
         "dialogue": dialogue,
+        "seat": seat,
+        "i_share": bool(seat and getattr(dialogue, f"transcript_shared_by_{seat}_at")),
+        "partner_shares": bool(
+            seat and getattr(dialogue, f"transcript_shared_by_{'b' if seat == 'a' else 'a'}_at")
+        ),
+        "partner_name": (
+            dialogue.person_at("b" if seat == "a" else "a").display_name if seat else ""
+        ),
         "lines": transcript_lines(dialogue),
         "status": dialogue_status(dialogue, request.user),
         "time_zone": settings.TIME_ZONE,
@@ -246,16 +381,16 @@ def _transcript_context(request, dialogue) -> dict:
 
 
 @require_GET
-@person_required
+@login_required
 def dialogue_transcript(request, pk: int):
-    dialogue = get_dialogue_for_user(request.user, pk)
+    dialogue = _transcript_for(request, pk)
     return render(request, "dialogues/transcript.html", _transcript_context(request, dialogue))
 
 
 @require_GET
-@person_required
+@login_required
 def dialogue_transcript_txt(request, pk: int):
-    dialogue = get_dialogue_for_user(request.user, pk)
+    dialogue = _transcript_for(request, pk)
     text = render_to_string("dialogues/transcript.txt", _transcript_context(request, dialogue))
     response = HttpResponse(text, content_type="text/plain; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="dialogue-{dialogue.pk}.txt"'
@@ -263,15 +398,38 @@ def dialogue_transcript_txt(request, pk: int):
 
 
 @require_GET
-@person_required
+@login_required
 def dialogue_transcript_pdf(request, pk: int):
-    dialogue = get_dialogue_for_user(request.user, pk)
+    dialogue = _transcript_for(request, pk)
     html = render_to_string(
         "dialogues/transcript_print.html", _transcript_context(request, dialogue)
     )
     response = HttpResponse(transcript_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="dialogue-{dialogue.pk}.pdf"'
     return response
+
+
+def _transcript_for(request, pk: int):
+    """Partners always; the couple's therapist once both agreed, with the record first."""
+    dialogue = get_transcript_for_user(request.user, pk)
+    if dialogue.seat_of(request.user) is None:
+        facilitator_opened(request.user, dialogue, what="dialogue transcript")
+    return dialogue
+
+
+@require_POST
+@person_required
+def dialogue_transcript_consent(request, pk: int):
+    dialogue = get_dialogue_for_user(request.user, pk)
+    shared = request.POST.get("shared") == "1"
+    transcript_consent_set(person=request.user, dialogue=dialogue, shared=shared)
+    messages.success(
+        request,
+        "You agreed to share this transcript with your therapist."
+        if shared
+        else "Your therapist cannot read this transcript now.",
+    )
+    return redirect("dialogue_transcript", pk=dialogue.pk)
 
 
 def transcript_pdf(html: str, *, url_fetcher=None) -> bytes:

@@ -18,6 +18,7 @@
   var retries = 0;
   var pending = null; // the turn sent and not yet acknowledged or refused
   var leaving = false;
+  var offer = null; // the therapist's suggestion, shown until the dialogue moves on
 
   // Drafts survive a reload or a dropped connection: kept per dialogue and step until acked.
   function draftKey(step) { return "imago-dialogue-" + dialogueId + "-" + step; }
@@ -31,13 +32,15 @@
     try { sessionStorage.removeItem(draftKey(step)); } catch (e) { /* private mode */ }
   }
 
+  // Missing parts are skipped: the therapist's page has no controls of its own turn.
+  var nowhere = document.createElement("span");
   function setText(id, text) {
-    var node = byId(id);
+    var node = byId(id) || nowhere;
     // Only touch live regions when the words change, so nothing is announced twice.
     if (node.textContent !== text) node.textContent = text;
     return node;
   }
-  function show(id, visible) { byId(id).hidden = !visible; }
+  function show(id, visible) { (byId(id) || nowhere).hidden = !visible; }
 
   function newClientId() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID().replace(/-/g, "");
@@ -95,7 +98,8 @@
 
     var stems = byId("room-stems-list");
     stems.textContent = "";
-    view.stems.forEach(function (stem) {
+    var offered = offer && offer.stem && view.needs_text && view.stems.indexOf(offer.stem) < 0;
+    (offered ? [offer.stem] : []).concat(view.stems).forEach(function (stem) {
       var li = document.createElement("li");
       var b = document.createElement("button");
       b.type = "button";
@@ -106,7 +110,7 @@
       stems.appendChild(li);
     });
     setText("room-stems-label", "Ways to begin (tap one to add it)");
-    show("room-stems", view.stems.length > 0);
+    show("room-stems", view.stems.length > 0 || !!offered);
 
     show("room-text", view.needs_text);
     setText("room-text-label", view.text_label);
@@ -124,6 +128,63 @@
     if (view.pause) pause.appendChild(button(view.pause.label, view.pause.action, true));
   }
 
+  // A break counts up gently from when it began, by the server's clock of the pause event.
+  var breakTimer = null;
+  function tick() {
+    var node = byId("room-break-timer");
+    var since = Date.parse(node.getAttribute("data-since"));
+    if (isNaN(since)) return;
+    var seconds = Math.max(0, Math.floor((Date.now() - since) / 1000));
+    var minutes = Math.floor(seconds / 60);
+    var rest = seconds % 60;
+    setText("room-break-timer", "On a break for " + minutes + ":" + (rest < 10 ? "0" : "") + rest);
+  }
+  function renderBreak() {
+    if (!byId("room-break")) return;
+    show("room-break", !!view["break"]);
+    if (view["break"]) {
+      setText("room-break-calm", view["break"].calm);
+      byId("room-break-timer").setAttribute("data-since", view["break"].since);
+      tick();
+      if (!breakTimer) breakTimer = window.setInterval(tick, 1000);
+    } else if (breakTimer) {
+      window.clearInterval(breakTimer);
+      breakTimer = null;
+    }
+  }
+
+  // The therapist's page: its forms post as plain pages; the live view keeps them current.
+  function renderFacilitator() {
+    var pause = byId("fac-pause");
+    if (!pause) return;
+    pause.hidden = !view.pause;
+    if (view.pause) { pause.value = view.pause.action; setText("fac-pause", view.pause.label); }
+    var nudge = byId("fac-nudge");
+    nudge.hidden = !view.nudge;
+    if (view.nudge) { byId("fac-nudge-seat").value = view.nudge.seat; setText("fac-nudge", view.nudge.label); }
+    var stems = byId("fac-stems");
+    if (stems) {
+      stems.textContent = "";
+      (view.offer || []).forEach(function (side) {
+        if (!side.stems.length) return;
+        var p = document.createElement("p");
+        p.className = "muted";
+        p.textContent = "Stems for " + side.name + " now: " +
+          side.stems.map(function (s) { return "“" + s + "”"; }).join(", ");
+        stems.appendChild(p);
+      });
+    }
+  }
+
+  // A suggestion or a gentle nudge from the therapist: shown to this partner only, never sent.
+  function showOffer(message) {
+    var words = message.kind === "nudge"
+      ? message.from + " gently invites " + (view.together ? message.for : "you") + " to take the turn."
+      : message.from + " suggests" + (view.together ? " for " + message.for : "") + ": " + message.text;
+    offer = { seq: view.seq, words: words, stem: message.kind === "stem" ? message.text : "" };
+    render();
+  }
+
   function render() {
     var turn = byId("room-turn");
     turn.classList.toggle("is-mine", view.my_turn);
@@ -132,6 +193,13 @@
     setText("room-waiting", view.waiting_text);
     show("room-waiting", !!view.waiting_text);
     setText("room-role", view.my_role_text);
+    if (view.together) {
+      // The shared screen: who speaks now, in words and in that partner's colour.
+      var together = setText("room-together", view.together_text);
+      together.className = "room-together " + (view.seat_class || "");
+      together.hidden = !view.together_text;
+      byId("room-as-seat").value = view.acting_seat || "";
+    }
     setText("room-presence", view.presence_text || "");
     if (view.latest) {
       setText("room-latest-who", (view.latest.mine ? "You" : view.latest.who) + " · " +
@@ -139,7 +207,15 @@
       setText("room-latest-text", view.latest.text);
     }
     show("room-latest", !!view.latest);
-    renderControls();
+    setText("room-facilitator", view.facilitator_text || "");
+    show("room-facilitator", !!view.facilitator_text);
+    renderBreak();
+    setText("room-balance", view.balance ? view.balance.text : "");
+    show("room-balance", !!view.balance);
+    if (offer && offer.seq !== view.seq) offer = null; // the dialogue moved on
+    setText("room-offer-text", offer ? offer.words : "");
+    show("room-offer", !!offer);
+    if (view.facilitator) renderFacilitator(); else renderControls();
     renderTranscript();
     show("room-after", view.closed);
     setBusy(!!pending);
@@ -156,6 +232,7 @@
   }
 
   function setBusy(busy) {
+    if (!form) return;
     form.querySelectorAll("button[type=submit]").forEach(function (b) {
       if (busy) b.setAttribute("aria-disabled", "true"); else b.removeAttribute("aria-disabled");
     });
@@ -165,7 +242,7 @@
     if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
   }
 
-  form.addEventListener("submit", function (event) {
+  if (form) form.addEventListener("submit", function (event) {
     // No live connection: let the form post as a plain page would.
     if (!socket || socket.readyState !== WebSocket.OPEN) return;
     event.preventDefault();
@@ -183,13 +260,15 @@
       client_id: newClientId(),
       expected_seq: view.seq,
     };
+    // On the shared screen the turn is taken for the seat the screen showed.
+    if (view.together) pending.as_seat = view.acting_seat;
     pending.step = view.step;
     showError("");
     setBusy(true);
     send(pending);
   });
 
-  form.addEventListener("click", function (event) {
+  if (form) form.addEventListener("click", function (event) {
     var stem = event.target.closest("[data-stem]");
     if (!stem) return;
     var words = stem.getAttribute("data-stem").replace(/\s*\.\.\.$/, " ");
@@ -204,7 +283,7 @@
     else textarea.setSelectionRange(textarea.value.length, textarea.value.length);
   });
 
-  textarea.addEventListener("input", saveDraft);
+  if (textarea) textarea.addEventListener("input", saveDraft);
 
   function onMessage(event) {
     var message;
@@ -216,7 +295,14 @@
     } else if (message.type === "presence") {
       view.partner_here = message.partner_here;
       view.presence_text = message.presence_text;
+      view.facilitator_text = message.facilitator_text || "";
       setText("room-presence", message.presence_text);
+      if (byId("room-facilitator")) {
+        setText("room-facilitator", view.facilitator_text);
+        show("room-facilitator", !!view.facilitator_text);
+      }
+    } else if (message.type === "offer") {
+      if (byId("room-offer")) showOffer(message);
     } else if (message.type === "ack") {
       if (pending && message.client_id === pending.client_id) {
         clearDraft(pending.step);
