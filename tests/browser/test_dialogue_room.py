@@ -17,6 +17,7 @@ import sys
 from contextlib import contextmanager
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_first_steps import assert_accessible
@@ -193,7 +194,7 @@ def test_two_partners_complete_a_whole_dialogue_in_the_room(tmp_path, new_page):
         # The round is complete: either may choose. Ben switches; now he sends.
         expect_turn(ana, re.compile("A full round"))
         take_turn(ben, ROUND_DONE, "Switch roles")
-        assert ana.locator("#room-role").inner_text() == "You are the receiver"
+        expect_text(ana, "#room-role", "You are the receiver")  # live, so wait for it
         take_turn(ben, "Your turn: say what is on your mind", "Send", "I like our Sundays.")
         take_turn(ana, "Your turn: mirror what Ben said", "Send my mirror", "You like Sundays.")
         take_turn(ben, "Your turn: did Ana get it?", "Yes, you got it")
@@ -238,7 +239,7 @@ def test_a_killed_server_comes_back_and_both_rooms_resume_with_nothing_lost(tmp_
         port = running.kill(base)
         for page in (ana, ben):
             page.wait_for_selector("#room:not([data-live])", timeout=WAIT)
-        assert "Reconnecting" in ana.locator("#room-connection").inner_text()
+        expect(ana.locator("#room-connection")).to_contain_text("Reconnecting", timeout=WAIT)
         screenshot(ana, "room-reconnecting")
         running.start(port)
 
@@ -257,8 +258,8 @@ def test_a_killed_server_comes_back_and_both_rooms_resume_with_nothing_lost(tmp_
         ana.keyboard.type(", together.")
         take_turn(ana, "Your turn: did Ben get it?", "Not quite")
         expect_turn(ben, "Your turn: mirror what Ana said")
-        assert "Our evening walks, together." in ben.locator("#room-latest").inner_text()
-        assert ana.locator("#room-textarea").input_value() == ""
+        expect(ben.locator("#room-latest")).to_contain_text("Our evening walks, together.")
+        expect(ana.locator("#room-textarea")).to_have_value("", timeout=WAIT)  # cleared on ack
 
 
 def test_partners_on_two_server_processes_see_each_others_turns_live(tmp_path, new_page):
@@ -278,6 +279,6 @@ def test_partners_on_two_server_processes_see_each_others_turns_live(tmp_path, n
         take_turn(ana, "Your turn: say what is on your mind", "Send", "Hello from one.")
         take_turn(ben, "Your turn: mirror what Ana said", "Send my mirror", "Hello from two.")
         expect_turn(ana, "Your turn: did Ben get it?")
-        assert "Hello from two." in ana.locator("#room-latest").inner_text()
+        expect(ana.locator("#room-latest")).to_contain_text("Hello from two.", timeout=WAIT)
         ana.close()
         expect_text(ben, "#room-presence", "Ana is not here right now")
