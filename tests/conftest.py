@@ -33,6 +33,17 @@ def _test_settings(settings, tmp_path):
     ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A new channel layer for every test. Each test runs its consumers on an event loop of its
+    own, and channels-redis keeps asyncio locks bound to the loop that first used them: a layer
+    shared across tests fails with "bound to a different event loop" on Redis (CI)."""
+    from channels.layers import channel_layers
+
+    yield
+    channel_layers.backends.clear()
+
+
 def make_person(email: str, name: str, **extra) -> User:
     return User.objects.create_user(email=email, password=PASSWORD, display_name=name, **extra)
 
