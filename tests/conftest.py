@@ -44,6 +44,23 @@ def _fresh_channel_layer():
     channel_layers.backends.clear()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """On PostgreSQL, the consumers' database work runs on worker threads that keep their own
+    connections (consumers.db); close them before the test database is dropped, or PostgreSQL
+    refuses to drop a database "being accessed by other users"."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 def make_person(email: str, name: str, **extra) -> User:
     return User.objects.create_user(email=email, password=PASSWORD, display_name=name, **extra)
 

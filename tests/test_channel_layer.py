@@ -25,3 +25,13 @@ def test_the_layer_follows_redis_url():
         assert backend == "channels_redis.core.RedisChannelLayer"
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="only Redis carries messages off the process")
+def test_words_travelling_through_redis_are_encrypted():
+    """The live room sends a turn's words to the partner's server through Redis."""
+    layer = get_channel_layer()
+    message = {"type": "dialogue.changed", "change": {"text": "I feel rushed."}}
+    wire = layer.serialize(message)
+    assert b"rushed" not in wire
+    assert layer.deserialize(wire) == message

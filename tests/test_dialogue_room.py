@@ -359,6 +359,65 @@ async def test_a_change_made_outside_the_socket_reaches_open_screens(dialogue, s
     assert view["seq"] == 1 and view["my_turn"]
 
 
+async def test_a_screen_that_missed_a_turn_reads_the_dialogue_again(dialogue, session_of, world):
+    """Changes may arrive out of order across processes: a gap in seq makes the screen reload
+    from the database, and a change it already holds is skipped."""
+    from channels.layers import get_channel_layer
+
+    from imago.dialogues.consumers import group_name
+    from imago.dialogues.room import change_of
+
+    async with room(dialogue.pk, session_of("partner_a")) as ana:
+        accepted = await sync_to_async(submit)(dialogue, world.partner_b, "accept")
+        sent = await sync_to_async(submit)(dialogue, world.partner_a, "send", "I feel rushed.")
+        layer = get_channel_layer()
+        # Only the second turn is announced: seq 2 after a screen at seq 0.
+        await layer.group_send(
+            group_name(dialogue.pk),
+            {"type": "dialogue.changed", "change": change_of(sent.dialogue, sent.event)},
+        )
+        view = await next_of(ana, "view")
+        assert view["seq"] == 2 and view["step"] == "mirror"
+        assert [item["seq"] for item in view["transcript"]] == [0, 1, 2]
+        # The first turn's notice, arriving late, changes nothing and sends nothing.
+        await layer.group_send(
+            group_name(dialogue.pk),
+            {"type": "dialogue.changed", "change": change_of(accepted.dialogue, accepted.event)},
+        )
+        await ana.send_json_to({"type": "view"})
+        assert (await next_of(ana, "view"))["seq"] == 2
+
+
+def test_a_screen_copy_kept_from_changes_shows_what_the_database_shows(world, dialogue):
+    """The view a live screen builds from its copy (RoomCopy + change_of) equals the view
+    built from the database after every turn, for both partners and the therapist."""
+    from imago.dialogues.room import RoomCopy, change_of, facilitator_view
+
+    copy = RoomCopy.of(fresh(dialogue.pk))
+    script = [
+        (world.partner_b, "accept", ""),
+        (world.partner_a, "send", "Before we start: something I appreciate about you is ..."),
+        (world.partner_b, "mirror", "You appreciate me."),
+        (world.partner_a, "correct", "That I listen."),
+        (world.partner_b, "mirror", "You appreciate that I listen."),
+        (world.partner_a, "confirm", ""),
+        (world.partner_a, "pause", ""),
+        (world.partner_a, "resume", ""),
+        (world.partner_a, "no_more", ""),
+        (world.partner_b, "skip_summary", ""),
+    ]
+    for user, action, text in script:
+        submitted = submit(dialogue, user, action, text)
+        assert copy.apply(change_of(submitted.dialogue, submitted.event)) is True
+        stored = fresh(dialogue.pk)
+        for person in (world.partner_a, world.partner_b):
+            assert view_for(copy.dialogue, person, events=copy.events) == view_for(stored, person)
+        assert facilitator_view(
+            copy.dialogue, world.therapist, events=copy.events
+        ) == facilitator_view(stored, world.therapist)
+    assert copy.apply(change_of(submitted.dialogue, submitted.event)) is False  # seen already
+
+
 # The view itself (what the page and the socket both show).
 
 

@@ -217,6 +217,10 @@ CONTENT_SECURITY_POLICY = {
 FIELD_ENCRYPTION_KEYS = env_list("IMAGO_FIELD_KEY", []) or [
     secret_from_file(DATA_DIR / "field_key", lambda: Fernet.generate_key().decode())
 ]
+if REDIS_URL:
+    # A turn's words travel through Redis on their way to the partner's screen (the live
+    # room sends what changed): encrypted there too, with the same keys as at rest.
+    CHANNEL_LAYERS["default"]["CONFIG"]["symmetric_encryption_keys"] = FIELD_ENCRYPTION_KEYS
 
 # E-mail through Django's backends; printed to the console unless EMAIL_URL says otherwise.
 globals().update(email_settings(env_str("EMAIL_URL", "console://")))

@@ -1,10 +1,13 @@
 """The live dialogue room: one WebSocket per open screen, one channel-layer group per dialogue.
 
 Thin by design (paperless-ngx's consumers): the consumer checks who is connecting, hands each
-turn to services.event_submit (which stores it before returning) and tells the group that the
-dialogue changed; every screen then fetches its own seat's view from the database. Nothing
-about the dialogue lives in the consumer, so a dropped connection or a restarted server loses
-nothing: the next connection gets the full view again.
+turn to services.event_submit (which stores it before returning) and tells the group what the
+turn changed. Every screen keeps a copy of its dialogue (room.RoomCopy), loaded from the
+database when it connects, applies each change to it and builds its own seat's view from it,
+so the partner's server does no database work for a turn. A gap in the changes, or a change
+made outside a turn (a named time, a cancel), reloads the copy: the database stays the truth,
+and a dropped connection or a restarted server loses nothing, since the next connection loads
+the copy again.
 
 Presence is the exception: whether the partner has a screen open now is known only to the
 open sockets. Consumers tell each other through the group ("presence.ask" on arrival, answered
@@ -20,6 +23,7 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.db import connection
 from django.http import Http404
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
@@ -27,6 +31,8 @@ from django_otp.models import Device
 from imago.dialogue import FACILITATOR
 from imago.dialogues.models import Dialogue
 from imago.dialogues.room import (
+    RoomCopy,
+    change_of,
     facilitator_text,
     facilitator_view,
     name_of,
@@ -39,6 +45,15 @@ from imago.dialogues.services import DialogueError, event_submit
 
 def group_name(dialogue_id: int) -> str:
     return f"dialogue-{dialogue_id}"
+
+
+def db(fn):
+    """Run database work off the event loop. PostgreSQL serves many connections at once, so
+    there each call may take any worker thread (with its own connection) instead of queueing
+    behind every other screen of the process on Channels' one thread; the dialogue's row lock
+    in event_submit still puts turns in order. SQLite has a single writer: there the calls
+    stay on one thread, as Channels does by default."""
+    return database_sync_to_async(fn, thread_sensitive=connection.vendor == "sqlite")
 
 
 class DialogueConsumer(AsyncJsonWebsocketConsumer):
@@ -63,13 +78,16 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         if not self.user.is_authenticated:
             await self.close()
             return
-        self.seat, self.partner_name, self.my_name = await self._seat()
+        # Join before loading, so no change falls between the copy and the first notice (a
+        # change the copy already holds is recognised by its seq and skipped).
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        self.seat, self.partner_name, self.my_name, self.copy = await db(self._load)()
         if self.seat is None:
             # Not theirs, or no such dialogue: the same refusal, so existence does not leak.
+            await self.channel_layer.group_discard(self.group, self.channel_name)
             await self.close()
             return
         await self.accept()
-        await self.channel_layer.group_add(self.group, self.channel_name)
         await self.send_view()
         if not self.together:
             await self._tell_group("presence.ask")
@@ -77,9 +95,13 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.seat is None:
             return
-        if not self.together:
-            await self._tell_group("presence.gone")
-        await self.channel_layer.group_discard(self.group, self.channel_name)
+        try:
+            if not self.together:
+                await self._tell_group("presence.gone")
+        finally:
+            # Even when telling the partner failed (a burst of closing sockets can exhaust the
+            # Redis pool), leave the group, or every later change is sent to a dead channel.
+            await self.channel_layer.group_discard(self.group, self.channel_name)
 
     # Messages from the screen.
 
@@ -98,7 +120,8 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "view":
-            await self.send_view()
+            # The screen asks for the truth (it suspects it missed something): from the database.
+            await self.send_fresh_view()
         elif kind == "event":
             await self.receive_event(content)
         else:
@@ -134,10 +157,10 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
                 await self.refuse(
                     "This screen is out of step. Please reload.", client_id=client_id, stale=True
                 )
-                await self.send_view()
+                await self.send_fresh_view()
                 return
         try:
-            submitted = await database_sync_to_async(event_submit)(
+            change = await db(self._submit)(
                 dialogue_id=self.dialogue_id,
                 user=self.user,
                 action=action,
@@ -152,12 +175,23 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             message = getattr(error, "message", "This dialogue is no longer here.")
             await self.refuse(message, client_id=client_id, stale=stale)
             if stale:
-                await self.send_view()
+                await self.send_fresh_view()
             return
         # event_submit has committed: the turn is stored before anyone hears of it.
-        if not submitted.duplicate:
-            await self.channel_layer.group_send(self.group, {"type": "dialogue.changed"})
-        await self.send_json({"type": "ack", "client_id": client_id, "seq": submitted.event.seq})
+        if not change["duplicate"]:
+            await self.channel_layer.group_send(
+                self.group, {"type": "dialogue.changed", "change": change["change"]}
+            )
+        await self.send_json({"type": "ack", "client_id": client_id, "seq": change["seq"]})
+
+    @staticmethod
+    def _submit(**kwargs) -> dict:
+        submitted = event_submit(**kwargs)
+        return {
+            "duplicate": submitted.duplicate,
+            "seq": submitted.event.seq,
+            "change": change_of(submitted.dialogue, submitted.event),
+        }
 
     async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
         reply = {"type": "refused", "message": message, "stale": stale}
@@ -168,8 +202,16 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
     # Messages from the group.
 
     async def dialogue_changed(self, message):
-        # Each screen builds its own view: the controls differ per seat.
-        await self.send_view()
+        change = message.get("change")
+        applied = self.copy.apply(change) if change is not None else None
+        if applied is False:
+            return  # this screen already shows it
+        if applied is None:
+            # A change made outside a turn, or turns missing in between: read it all again.
+            await self.send_fresh_view()
+        else:
+            # Each screen builds its own view: the controls differ per seat.
+            await self.send_view()
 
     async def presence_ask(self, message):
         if not self._note(message, here=True):
@@ -250,12 +292,15 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         )
 
     async def send_view(self):
-        view = await self._view()
-        await self.send_json({"type": "view", **view})
+        await self.send_json({"type": "view", **self._view()})
+
+    async def send_fresh_view(self):
+        self.copy = await db(self._reload)()
+        await self.send_view()
 
     async def send_presence(self):
         if self.seat == FACILITATOR:
-            view = await self._view()  # who is here reads from the view's own wording
+            view = self._view()  # who is here reads from the view's own wording
             await self.send_json(
                 {"type": "presence", "partner_here": None, "presence_text": view["presence_text"]}
             )
@@ -272,23 +317,28 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
     def _facilitator(self) -> str | None:
         return (self.facilitator_name or "Your therapist") if self.facilitator_channels else None
 
-    @database_sync_to_async
-    def _seat(self):
+    def _load(self):
+        """Who this screen is for (seat, partner's name, own name) and its copy of the room."""
+        refused = None, "", "", None
         try:
             dialogue = get_dialogue_for_user(self.user, self.dialogue_id)
         except Http404:
-            return None, "", ""
+            return refused
         seat = dialogue.seat_of(self.user)
         if seat is None:
             if self.together or not self._second_factor_checked():
-                return None, "", ""
+                return refused
             # The couple's therapist, as facilitator: they will see the partners' words.
             facilitator_opened(self.user, dialogue)
-            return FACILITATOR, "", name_of(self.user)
+            return FACILITATOR, "", name_of(self.user), RoomCopy.of(dialogue)
         if self.together and not dialogue.shared_device:
-            return None, "", ""  # the page offers to switch first
+            return refused  # the page offers to switch first
         partner = name_of(dialogue.person_at("b" if seat == "a" else "a"))
-        return seat, partner, name_of(self.user)
+        return seat, partner, name_of(self.user), RoomCopy.of(dialogue)
+
+    def _reload(self) -> RoomCopy:
+        dialogue = Dialogue.objects.select_related("seat_a", "seat_b").get(pk=self.dialogue_id)
+        return RoomCopy.of(dialogue)
 
     def _second_factor_checked(self) -> bool:
         """A therapist's session counts only after the second factor, as on every page
@@ -299,19 +349,20 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         device = Device.from_persistent_id(persistent_id)
         return device is not None and device.user_id == self.user.pk and device.confirmed
 
-    @database_sync_to_async
     def _view(self) -> dict:
-        dialogue = Dialogue.objects.select_related("seat_a", "seat_b").get(pk=self.dialogue_id)
+        """This screen's view, built from its copy of the room: no database work here."""
+        dialogue, events = self.copy.dialogue, self.copy.events
         if self.together:
-            return view_for(dialogue, self.user, together=True)
+            return view_for(dialogue, self.user, together=True, events=events)
         if self.seat == FACILITATOR:
             here = {seat: bool(channels) for seat, channels in self.seat_channels.items()}
-            return facilitator_view(dialogue, self.user, here=here)
+            return facilitator_view(dialogue, self.user, here=here, events=events)
         return view_for(
             dialogue,
             self.user,
             partner_here=self.partner_here,
             facilitator=self._facilitator(),
+            events=events,
         )
 
 

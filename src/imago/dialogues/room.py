@@ -12,6 +12,9 @@ know; the consumer passes it in.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.utils import timezone
 
 from imago.dialogue import (
@@ -31,7 +34,7 @@ from imago.dialogue import (
     stems_for,
 )
 from imago.dialogue.protocol import SPEAKING
-from imago.dialogues.models import Dialogue
+from imago.dialogues.models import Dialogue, DialogueEvent
 from imago.dialogues.services import dialogue_is_lapsed
 
 # "Your turn: ..." for the person whose turn it is; {p} is the partner's name.
@@ -201,7 +204,14 @@ def _status(dialogue: Dialogue, state: State) -> str:
     return "open"
 
 
-def _transcript(dialogue: Dialogue, me, partner_name: str, *, together: bool = False) -> list[dict]:
+def _transcript(
+    dialogue: Dialogue,
+    me,
+    partner_name: str,
+    *,
+    events: list[DialogueEvent],
+    together: bool = False,
+) -> list[dict]:
     """Every stored event in order, labelled by replaying them (CONFIRM reads differently at
     each check); only the speaking turns carry text.
 
@@ -230,7 +240,7 @@ def _transcript(dialogue: Dialogue, me, partner_name: str, *, together: bool = F
             "at_label": _clock(dialogue.created_at),
         }
     ]
-    for event in dialogue.events.order_by("seq"):
+    for event in events:
         action = Action(event.action)
         if action in (Action.CONFIRM, Action.CORRECT):
             label = _button_label(state.step, action)
@@ -255,6 +265,12 @@ def _transcript(dialogue: Dialogue, me, partner_name: str, *, together: bool = F
             }
         )
     return items
+
+
+def _events_of(dialogue: Dialogue, events: list[DialogueEvent] | None) -> list[DialogueEvent]:
+    """The events a view is built from: those given (a live room's copy, see RoomCopy), or the
+    stored ones."""
+    return list(dialogue.events.order_by("seq")) if events is None else events
 
 
 def _clock(moment) -> str:
@@ -308,6 +324,7 @@ def view_for(
     partner_here: bool | None = None,
     together: bool = False,
     facilitator: str | None = None,
+    events: list[DialogueEvent] | None = None,
 ) -> dict:
     """The room as `user` (a partner of the dialogue) sees it now.
 
@@ -365,7 +382,9 @@ def view_for(
         waiting = WAITING.get(state.step, WAITING_DEFAULT).format(p=p)
 
     label, hint = TEXT_LABEL.get(state.step, ("", ""))
-    transcript = _transcript(dialogue, user, p, together=together)
+    transcript = _transcript(
+        dialogue, user, p, together=together, events=_events_of(dialogue, events)
+    )
     spoken = [item for item in transcript if item["text"]]
     if state.step == Step.SWITCH:
         heading = "What next"
@@ -481,7 +500,13 @@ def _together(dialogue: Dialogue, state: State, status: str, acting, view: dict)
     }
 
 
-def facilitator_view(dialogue: Dialogue, therapist, *, here: dict | None = None) -> dict:
+def facilitator_view(
+    dialogue: Dialogue,
+    therapist,
+    *,
+    here: dict | None = None,
+    events: list[DialogueEvent] | None = None,
+) -> dict:
     """The room as the couple's therapist sees it: both sides and the whole transcript, with
     pause and resume (the engine's "facilitator" actor), a stem to offer either partner, and a
     gentle nudge for the partner whose turn it is. `here` maps seats to presence."""
@@ -510,7 +535,9 @@ def facilitator_view(dialogue: Dialogue, therapist, *, here: dict | None = None)
         pause = {"action": Action.PAUSE.value, "label": "Pause for both"}
     elif Action.RESUME in actions:
         pause = {"action": Action.RESUME.value, "label": "Go on"}
-    transcript = _transcript(dialogue, therapist, "", together=True)
+    transcript = _transcript(
+        dialogue, therapist, "", together=True, events=_events_of(dialogue, events)
+    )
     for item in transcript:
         if item["who"] == "Your therapist":
             item["who"] = "You"
@@ -570,3 +597,73 @@ def facilitator_view(dialogue: Dialogue, therapist, *, here: dict | None = None)
         "break": _break(state, status, transcript),
         "balance": balance(dialogue, transcript),
     }
+
+
+@dataclass
+class RoomCopy:
+    """An open screen's copy of its dialogue: the row and its events, kept current from the
+    change each turn carries (change_of), so a turn reaches the partner's screen without a
+    database read on the partner's server (BENCHMARKS.md). The database stays the truth: a gap
+    in seq, or a change made elsewhere (a named time, a cancel, the shared screen), reloads it.
+    """
+
+    dialogue: Dialogue
+    events: list[DialogueEvent]
+
+    @classmethod
+    def of(cls, dialogue: Dialogue) -> RoomCopy:
+        return cls(dialogue, list(dialogue.events.order_by("seq")))
+
+    def apply(self, change: dict) -> bool | None:
+        """Take one turn's change: True when applied, False when this copy already has it,
+        None when turns are missing in between (the caller reloads from the database)."""
+        dialogue = self.dialogue
+        if change["seq"] <= dialogue.seq:
+            return False
+        if change["seq"] != dialogue.seq + 1:
+            return None
+        dialogue.seq = change["seq"]
+        dialogue.state = change["state"]
+        dialogue.step = change["step"]
+        dialogue.started_at = _moment(change["started_at"])
+        dialogue.closed_at = _moment(change["closed_at"])
+        event = change["event"]
+        self.events.append(
+            DialogueEvent(
+                dialogue_id=dialogue.pk,
+                seq=event["seq"],
+                action=event["action"],
+                actor=event["actor"],
+                author_id=event["author_id"],
+                text=event["text"],
+                at=_moment(event["at"]),
+            )
+        )
+        return True
+
+
+def change_of(dialogue: Dialogue, event: DialogueEvent) -> dict:
+    """What one stored turn changed, as plain data for the channel layer (RoomCopy.apply)."""
+    return {
+        "seq": dialogue.seq,
+        "state": dialogue.state,
+        "step": dialogue.step,
+        "started_at": _iso(dialogue.started_at),
+        "closed_at": _iso(dialogue.closed_at),
+        "event": {
+            "seq": event.seq,
+            "action": event.action,
+            "actor": event.actor,
+            "author_id": event.author_id,
+            "text": event.text,
+            "at": _iso(event.at),
+        },
+    }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None

@@ -107,8 +107,13 @@ def appointment_ready_at(*, person, dialogue: Dialogue, ready_at: datetime) -> D
 
 def _locked(pk: int) -> Dialogue:
     """The dialogue as it is now in the database, locked until the transaction ends: the
-    instance a view holds may be older than the partner's last action."""
-    return Dialogue.objects.select_for_update().get(pk=pk)
+    instance a view holds may be older than the partner's last action. The couple and the
+    seats come in the same query (a turn needs them all; only the dialogue row is locked)."""
+    return (
+        Dialogue.objects.select_related("couple", "seat_a", "seat_b")
+        .select_for_update(of=("self",))
+        .get(pk=pk)
+    )
 
 
 def _appointment_ready_at(*, person, dialogue: Dialogue, ready_at: datetime, now) -> Dialogue:
@@ -141,17 +146,18 @@ def dialogue_cancel(*, person, dialogue: Dialogue) -> Dialogue:
     return dialogue
 
 
-def coach_review(*, step: str, text: str, source: str | None):
+def coach_review(*, step: str, text: str, dialogue: Dialogue):
     """Every turn passes through the language coach, when there is one (issue 4).
 
-    Until imago.coach offers review(), this hook does nothing; the dialogue room will show
-    the coach's feedback to the author only, with "send anyway", and a crisis signal will pause
-    the room for both. Looked up at call time so the coach can arrive without touching this.
+    Until imago.coach offers review(), this hook does nothing (not even the look-up of what
+    the turn answers); the dialogue room will show the coach's feedback to the author only,
+    with "send anyway", and a crisis signal will pause the room for both. Looked up at call
+    time so the coach can arrive without touching this.
     """
     review = getattr(import_module("imago.coach"), "review", None)
     if review is None:
         return None
-    return review(step, text, source=source)
+    return review(step, text, source=_last_words(dialogue))
 
 
 def _last_words(dialogue: Dialogue) -> str | None:
@@ -271,7 +277,7 @@ def event_submit(
         except NotAllowed as refusal:
             raise DialogueError(refusal.message) from None
         if event.action in SPEAKING:
-            coach_review(step=before.step, text=text, source=_last_words(dialogue))
+            coach_review(step=before.step, text=text, dialogue=dialogue)
         now = timezone.now()
         dialogue.seq += 1
         stored = DialogueEvent.objects.create(
