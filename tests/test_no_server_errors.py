@@ -16,6 +16,7 @@ FIELDS = [
     "credentials",
     "display_name",
     "email",
+    "minutes",
     "new_password1",
     "new_password2",
     "old_password",
@@ -25,6 +26,7 @@ FIELDS = [
     "role",
     "text",
     "token",
+    "turns",
     "username",
     "visibility",
 ]

@@ -87,6 +87,23 @@ RULES = [
         same(302, therapist=200, other_therapist=404),
         kwargs=lambda w: {"couple_id": w.couple.pk},
     ),
+    # Only the couple's own therapist may set the balance limits: POST only; good values save
+    # and go back to the couple's page, bad ones show the page again with the form's errors.
+    Rule("practice_couple_balance", same(405), kwargs=lambda w: {"couple_id": w.couple.pk}),
+    Rule(
+        "practice_couple_balance",
+        same(302, other_therapist=404),
+        method="post",
+        kwargs=lambda w: {"couple_id": w.couple.pk},
+        data=lambda w: {"minutes": "25", "turns": "12"},
+    ),
+    Rule(
+        "practice_couple_balance",
+        same(302, therapist=200, other_therapist=404),
+        method="post",
+        kwargs=lambda w: {"couple_id": w.couple.pk},
+        data=lambda w: {"minutes": "500", "turns": ""},
+    ),
     # Only the couple's own therapist may end the connection; the POST really ends it (each
     # role gets a fresh world), then goes back to the practice.
     Rule(

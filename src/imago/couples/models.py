@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+
+from imago.dialogue import DEFAULT_LIMITS, LIMIT_RANGES
 
 
 class CoupleQuerySet(models.QuerySet):
@@ -126,6 +129,24 @@ class TherapistConnection(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Balance in dialogues (imago.dialogue.balance): past these, the room suggests closing with
+    # appreciations. The therapist may adjust them for this couple; a nudge, never a rule.
+    balance_minutes = models.PositiveSmallIntegerField(
+        default=DEFAULT_LIMITS.minutes,
+        validators=[
+            MinValueValidator(LIMIT_RANGES["minutes"][0]),
+            MaxValueValidator(LIMIT_RANGES["minutes"][1]),
+        ],
+        help_text="Minutes on the frustration before the room suggests appreciations.",
+    )
+    balance_turns = models.PositiveSmallIntegerField(
+        default=DEFAULT_LIMITS.turns,
+        validators=[
+            MinValueValidator(LIMIT_RANGES["turns"][0]),
+            MaxValueValidator(LIMIT_RANGES["turns"][1]),
+        ],
+        help_text="Speaking turns on the frustration before the room suggests appreciations.",
     )
 
     objects = TherapistConnectionQuerySet.as_manager()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import Http404
 
 from imago.couples.models import Couple, Invitation, Membership, TherapistConnection
+from imago.dialogue import DEFAULT_LIMITS, Limits
 
 
 def couple_of(person) -> Couple | None:
@@ -28,6 +29,18 @@ def connection_of(couple: Couple | None) -> TherapistConnection | None:
     if couple is None:
         return None
     return TherapistConnection.objects.current().filter(couple=couple).first()
+
+
+def balance_limits_for(couple: Couple | None) -> Limits:
+    """The limits for the balance nudge in this couple's dialogues: those their active
+    therapist chose, or the defaults when no therapist is connected (or not yet consented to).
+    """
+    if couple is None:
+        return DEFAULT_LIMITS
+    connection = TherapistConnection.objects.active().filter(couple=couple).first()
+    if connection is None:
+        return DEFAULT_LIMITS
+    return Limits(minutes=connection.balance_minutes, turns=connection.balance_turns)
 
 
 def connections_for_therapist(therapist):

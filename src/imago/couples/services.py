@@ -25,7 +25,13 @@ from imago.couples.models import (
     Membership,
     TherapistConnection,
 )
-from imago.couples.selectors import connection_of, couple_of, pending_partner_invitation
+from imago.couples.selectors import (
+    connection_of,
+    connections_for_therapist,
+    couple_of,
+    pending_partner_invitation,
+)
+from imago.dialogue import LIMIT_RANGES
 
 # No 0/O, 1/I/L: a code read aloud or copied from paper should not be mistyped.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -475,4 +481,31 @@ def therapist_connection_end(*, person, couple: Couple | None = None) -> Therapi
         connection.ended_at = timezone.now()
         connection.ended_by = person
         connection.save(update_fields=["ended_at", "ended_by"])
+    return connection
+
+
+def therapist_balance_check(*, therapist, couple: Couple, minutes: int, turns: int) -> None:
+    """Raise CoupleError unless this therapist may set these balance limits for this couple."""
+    if not connections_for_therapist(therapist).filter(couple=couple).exists():
+        raise CoupleError("Only the couple's own therapist can change their balance limits.")
+    for value, name, words in (
+        (minutes, "minutes", "Minutes on the frustration"),
+        (turns, "turns", "Turns on the frustration"),
+    ):
+        low, high = LIMIT_RANGES[name]
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise CoupleError(f"{words} can be from {low} to {high}.")
+
+
+def therapist_balance_set(
+    *, therapist, couple: Couple, minutes: int, turns: int
+) -> TherapistConnection:
+    """The couple's therapist chooses after how many minutes or turns on a frustration the
+    dialogue room suggests closing with appreciations (imago.dialogue.balance)."""
+    with transaction.atomic():
+        therapist_balance_check(therapist=therapist, couple=couple, minutes=minutes, turns=turns)
+        connection = connections_for_therapist(therapist).select_for_update().get(couple=couple)
+        connection.balance_minutes = minutes
+        connection.balance_turns = turns
+        connection.save(update_fields=["balance_minutes", "balance_turns"])
     return connection

@@ -25,6 +25,11 @@ urlpatterns = [
     path("practice/invite/", views.practice_invite, name="practice_invite"),
     path("practice/couples/<int:couple_id>/", views.practice_couple, name="practice_couple"),
     path(
+        "practice/couples/<int:couple_id>/balance/",
+        views.practice_couple_balance,
+        name="practice_couple_balance",
+    ),
+    path(
         "practice/couples/<int:couple_id>/end/",
         views.practice_couple_end,
         name="practice_couple_end",

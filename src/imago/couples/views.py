@@ -15,10 +15,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from imago.accounts.decorators import person_required, therapist_required
 from imago.couples import services
-from imago.couples.forms import InvitationCodeForm, PartnerInviteForm
+from imago.couples.forms import BalanceLimitsForm, InvitationCodeForm, PartnerInviteForm
 from imago.couples.models import Invitation
 from imago.couples.selectors import (
     active_connections_for_therapist,
+    balance_limits_for,
     connection_of,
     couple_of,
     get_couple_for_therapist,
@@ -27,6 +28,7 @@ from imago.couples.selectors import (
     pending_partner_invitation,
 )
 from imago.couples.services import CoupleError, InvitationUnusable, TooManyAttempts
+from imago.dialogue import DEFAULT_LIMITS
 from imago.journal.selectors import entries_readable_by
 from imago.privacy.crypto import decrypt, encrypt
 from imago.privacy.models import Visibility
@@ -396,8 +398,12 @@ def practice_invite(request):
 
 @therapist_required
 def practice_couple(request, couple_id: int):
+    couple = get_couple_for_therapist(request.user, couple_id)
+    return _practice_couple_page(request, couple)
+
+
+def _practice_couple_page(request, couple, *, balance_form=None):
     therapist = request.user
-    couple = get_couple_for_therapist(therapist, couple_id)
     partners = couple.partners()
     entries = list(
         entries_readable_by(therapist).filter(couple=couple, visibility=Visibility.THERAPIST)
@@ -414,13 +420,47 @@ def practice_couple(request, couple_id: int):
                 what="journal entries shared with therapist",
             )
         shown.append({"partner": partner, "entries": own})
+    limits = balance_limits_for(couple)
+    if balance_form is None:
+        balance_form = BalanceLimitsForm(initial={"minutes": limits.minutes, "turns": limits.turns})
     context = {
         "couple": couple,
         "partners": partners,
         "connection": connection_of(couple),
         "shown": shown,
+        "limits": limits,
+        "limits_are_default": limits == DEFAULT_LIMITS,
+        "balance_form": balance_form,
     }
     return render(request, "couples/practice_couple.html", context)
+
+
+@require_POST
+@therapist_required
+def practice_couple_balance(request, couple_id: int):
+    """The therapist sets the limits for the balance nudge in this couple's dialogues."""
+    couple = get_couple_for_therapist(request.user, couple_id)
+    form = BalanceLimitsForm(request.POST)
+    if form.is_valid():
+        try:
+            services.therapist_balance_set(
+                therapist=request.user,
+                couple=couple,
+                minutes=form.cleaned_data["minutes"],
+                turns=form.cleaned_data["turns"],
+            )
+        except CoupleError as error:
+            form.add_error(None, error.message)
+        else:
+            limits = balance_limits_for(couple)
+            messages.success(
+                request,
+                f"Saved. The room now suggests appreciations after {limits.minutes} minutes "
+                f"or {limits.turns} turns on a frustration.",
+            )
+            return redirect("practice_couple", couple_id=couple.pk)
+    # A bad value: the page again, with the form's words about what to fix; nothing changed.
+    return _practice_couple_page(request, couple, balance_form=form)
 
 
 @require_http_methods(["GET", "POST"])
