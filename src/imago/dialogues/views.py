@@ -243,8 +243,15 @@ def _appointment_context(request, dialogue, *, error: str, ready_form: ReadyAtFo
             "max": (now + READY_AT_MOST).strftime("%Y-%m-%dT%H:%M"),
         }
     )
+    # appointment.js compares these with each view the room's WebSocket sends and reloads the
+    # page when they differ, so they come from the same room.view_for the socket uses.
+    live = room.view_for(dialogue, user)
     return {
         "dialogue": dialogue,
+        "ws_path": f"/ws/dialogues/{dialogue.pk}/",
+        "live_seq": live["seq"],
+        "live_status": live["status"],
+        "live_ready_at": live["ready_at_label"],
         "asker": dialogue.seat_a,
         "answerer": dialogue.seat_b,
         "is_asker": seat == "a",
