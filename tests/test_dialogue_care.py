@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from imago.dialogues.room import CALM_TEXT, OPENING_APPRECIATION, view_for
+from imago.dialogues.room import CALM_TEXT, OPENING_APPRECIATION, facilitator_view, view_for
 from imago.dialogues.services import dialogue_request, event_submit, new_client_id
 
 
@@ -60,7 +60,8 @@ def test_a_break_shows_when_it_began_and_a_calming_line(world, started, client_f
 
 def test_a_frustration_dialogue_counts_frustration_and_appreciation_turns(world, started):
     assert view_for(started, world.partner_a)["balance"]["text"] == (
-        "So far: 0 turns on the frustration, 0 appreciations"
+        "So far: less than a minute on the frustration (0 turns) · "
+        "less than a minute on appreciations (0 turns)"
     )
     submit(
         started, world.partner_a, "send", "Before we start: something I appreciate about you is X."
@@ -70,8 +71,72 @@ def test_a_frustration_dialogue_counts_frustration_and_appreciation_turns(world,
     submit(started, world.partner_a, "more")
     submit(started, world.partner_a, "send", "When the dishes wait, I feel alone.")
     balance = view_for(started, world.partner_b)["balance"]
-    assert (balance["frustration"], balance["appreciation"]) == (1, 1)
-    assert balance["text"] == "So far: 1 turn on the frustration, 1 appreciation"
+    # The opening appreciation and its mirror are appreciation; the next chunk is not.
+    assert (balance["frustration"], balance["appreciation"]) == (1, 2)
+    assert "(1 turn)" in balance["text"] and "(2 turns)" in balance["text"]
+    assert balance["nudge"] is None
+
+
+def frustration_round(dialogue, world, chunks: int):
+    for _ in range(chunks):
+        submit(dialogue, world.partner_a, "send", "When the dishes wait, I feel alone.")
+        submit(dialogue, world.partner_b, "mirror", "You feel alone with the dishes.")
+        submit(dialogue, world.partner_a, "confirm")
+        submit(dialogue, world.partner_a, "more")
+
+
+def test_past_the_therapists_limit_everyone_in_the_room_is_nudged_toward_appreciation(
+    world, started
+):
+    from imago.couples.models import TherapistConnection
+
+    TherapistConnection.objects.filter(couple=world.couple).update(balance_turns=4)
+    frustration_round(started, world, chunks=1)
+    assert view_for(started, world.partner_a)["balance"]["nudge"] is None
+    frustration_round(started, world, chunks=1)  # 4 turns on the frustration
+    views = [view_for(started, world.partner_a), view_for(started, world.partner_b)]
+    views.append(facilitator_view(started, world.therapist))
+    nudges = {view["balance"]["nudge"] for view in views}
+    assert len(nudges) == 1 and "appreciation" in nudges.pop()
+
+
+def test_without_a_therapist_the_default_limits_apply(world, started):
+    from imago.couples.models import TherapistConnection
+    from imago.dialogue import DEFAULT_LIMITS
+
+    TherapistConnection.objects.filter(couple=world.couple).delete()
+    frustration_round(started, world, chunks=DEFAULT_LIMITS.turns // 2 - 1)
+    assert view_for(started, world.partner_a)["balance"]["nudge"] is None
+    frustration_round(started, world, chunks=1)
+    assert view_for(started, world.partner_a)["balance"]["nudge"]
+
+
+def test_once_the_partners_choose_to_close_the_nudge_is_gone(world, started):
+    from imago.couples.models import TherapistConnection
+
+    TherapistConnection.objects.filter(couple=world.couple).update(balance_turns=4)
+    frustration_round(started, world, chunks=1)
+    submit(started, world.partner_a, "send", "And I feel unseen.")
+    submit(started, world.partner_b, "mirror", "You feel unseen.")
+    submit(started, world.partner_a, "confirm")
+    submit(started, world.partner_a, "no_more")
+    submit(started, world.partner_b, "skip_summary")
+    submit(started, world.partner_b, "validate", "It makes sense.")
+    submit(started, world.partner_b, "empathize", "Lonely.")
+    submit(started, world.partner_a, "confirm")
+    assert view_for(started, world.partner_a)["balance"]["nudge"]
+    submit(started, world.partner_a, "close")
+    assert view_for(started, world.partner_a)["balance"]["nudge"] is None
+
+
+def test_the_room_page_shows_the_nudge(world, started, client_for):
+    from imago.couples.models import TherapistConnection
+
+    TherapistConnection.objects.filter(couple=world.couple).update(balance_turns=4)
+    frustration_round(started, world, chunks=2)
+    page = client_for("partner_b").get(reverse("dialogue_room", args=[started.pk]))
+    nudge = view_for(started, world.partner_b)["balance"]["nudge"]
+    assert 'id="room-nudge"' in page.content.decode() and nudge in page.content.decode()
 
 
 def test_an_everyday_dialogue_shows_no_count(world):

@@ -452,6 +452,13 @@ def practice_couple_balance(request, couple_id: int):
         except CoupleError as error:
             form.add_error(None, error.message)
         else:
+            # A dialogue open now takes the new limits at once: its screens read it again.
+            # (Imported here: the dialogues app builds on this one.)
+            from imago.dialogues.consumers import room_changed
+            from imago.dialogues.models import Dialogue
+
+            for dialogue in Dialogue.objects.for_couple(couple).open():
+                room_changed(dialogue.pk)
             limits = balance_limits_for(couple)
             messages.success(
                 request,

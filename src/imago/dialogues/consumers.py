@@ -337,7 +337,9 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         return seat, partner, name_of(self.user), RoomCopy.of(dialogue)
 
     def _reload(self) -> RoomCopy:
-        dialogue = Dialogue.objects.select_related("seat_a", "seat_b").get(pk=self.dialogue_id)
+        dialogue = Dialogue.objects.select_related("couple", "seat_a", "seat_b").get(
+            pk=self.dialogue_id
+        )
         return RoomCopy.of(dialogue)
 
     def _second_factor_checked(self) -> bool:
@@ -351,18 +353,19 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
 
     def _view(self) -> dict:
         """This screen's view, built from its copy of the room: no database work here."""
-        dialogue, events = self.copy.dialogue, self.copy.events
+        copy = {"events": self.copy.events, "limits": self.copy.limits}
+        dialogue = self.copy.dialogue
         if self.together:
-            return view_for(dialogue, self.user, together=True, events=events)
+            return view_for(dialogue, self.user, together=True, **copy)
         if self.seat == FACILITATOR:
             here = {seat: bool(channels) for seat, channels in self.seat_channels.items()}
-            return facilitator_view(dialogue, self.user, here=here, events=events)
+            return facilitator_view(dialogue, self.user, here=here, **copy)
         return view_for(
             dialogue,
             self.user,
             partner_here=self.partner_here,
             facilitator=self._facilitator(),
-            events=events,
+            **copy,
         )
 
 

@@ -33,6 +33,8 @@ from imago.dialogue import (
     state_from_data,
     stems_for,
 )
+from imago.couples.selectors import balance_limits_for
+from imago.dialogue.balance import Limits, Moment, measure_balance
 from imago.dialogue.protocol import SPEAKING
 from imago.dialogues.models import Dialogue, DialogueEvent
 from imago.dialogues.services import dialogue_is_lapsed
@@ -142,24 +144,36 @@ def _is_opening_appreciation(text: str) -> bool:
     return text.strip().lower().startswith(_OPENING_WORDS)
 
 
-def balance(dialogue: Dialogue, transcript: list[dict]) -> dict | None:
-    """For a dialogue about a frustration: how many sender turns went to the frustration and
-    how many turns were appreciations (the opening one and the closing ones). A plain count of
-    turns, not of time or of feelings; it says nothing about how it went."""
+def balance(
+    dialogue: Dialogue, events: list[DialogueEvent], limits: Limits | None
+) -> dict | None:
+    """For a dialogue about a frustration: time and turns on the frustration and on
+    appreciations so far, and a gentle nudge toward appreciation past the limits the couple's
+    therapist chose (imago.dialogue.balance). A plain count; it says nothing about how it went.
+    A standard dialogue is not measured: what it is about is the partners' own business."""
     if dialogue.variant != Variant.FRUSTRATION:
         return None
-    sends = [item for item in transcript if item["action"] == Action.SEND.value]
-    opening = [item for item in sends if _is_opening_appreciation(item["text"])]
-    frustration = len(sends) - len(opening)
-    appreciation = len(opening) + sum(
-        1 for item in transcript if item["action"] == Action.APPRECIATE.value
+    if limits is None:
+        limits = balance_limits_for(dialogue.couple)
+    moments = [
+        Moment(
+            action=Action(event.action),
+            at=event.at,
+            opening=event.action == Action.SEND and _is_opening_appreciation(event.text),
+        )
+        for event in events
+    ]
+    measured = measure_balance(
+        moments,
+        now=timezone.now(),
+        closed=dialogue.step == Step.CLOSED or dialogue.cancelled_at is not None,
+        limits=limits,
     )
-    turns = "turn" if frustration == 1 else "turns"
-    kind = "appreciation" if appreciation == 1 else "appreciations"
     return {
-        "frustration": frustration,
-        "appreciation": appreciation,
-        "text": f"So far: {frustration} {turns} on the frustration, {appreciation} {kind}",
+        "frustration": measured.frustration_turns,
+        "appreciation": measured.appreciation_turns,
+        "text": measured.text,
+        "nudge": measured.nudge,
     }
 
 
@@ -325,6 +339,7 @@ def view_for(
     together: bool = False,
     facilitator: str | None = None,
     events: list[DialogueEvent] | None = None,
+    limits: Limits | None = None,
 ) -> dict:
     """The room as `user` (a partner of the dialogue) sees it now.
 
@@ -382,9 +397,8 @@ def view_for(
         waiting = WAITING.get(state.step, WAITING_DEFAULT).format(p=p)
 
     label, hint = TEXT_LABEL.get(state.step, ("", ""))
-    transcript = _transcript(
-        dialogue, user, p, together=together, events=_events_of(dialogue, events)
-    )
+    events = _events_of(dialogue, events)
+    transcript = _transcript(dialogue, user, p, together=together, events=events)
     spoken = [item for item in transcript if item["text"]]
     if state.step == Step.SWITCH:
         heading = "What next"
@@ -446,7 +460,7 @@ def view_for(
         "facilitator": False,
         "facilitator_text": facilitator_text(facilitator),
         "break": _break(state, status, transcript),
-        "balance": balance(dialogue, transcript),
+        "balance": balance(dialogue, events, limits),
     }
     if together:
         view.update(_together(dialogue, state, status, acting, view))
@@ -506,6 +520,7 @@ def facilitator_view(
     *,
     here: dict | None = None,
     events: list[DialogueEvent] | None = None,
+    limits: Limits | None = None,
 ) -> dict:
     """The room as the couple's therapist sees it: both sides and the whole transcript, with
     pause and resume (the engine's "facilitator" actor), a stem to offer either partner, and a
@@ -535,9 +550,8 @@ def facilitator_view(
         pause = {"action": Action.PAUSE.value, "label": "Pause for both"}
     elif Action.RESUME in actions:
         pause = {"action": Action.RESUME.value, "label": "Go on"}
-    transcript = _transcript(
-        dialogue, therapist, "", together=True, events=_events_of(dialogue, events)
-    )
+    events = _events_of(dialogue, events)
+    transcript = _transcript(dialogue, therapist, "", together=True, events=events)
     for item in transcript:
         if item["who"] == "Your therapist":
             item["who"] = "You"
@@ -595,7 +609,7 @@ def facilitator_view(
         ),
         "facilitator_text": "",
         "break": _break(state, status, transcript),
-        "balance": balance(dialogue, transcript),
+        "balance": balance(dialogue, events, limits),
     }
 
 
@@ -609,10 +623,12 @@ class RoomCopy:
 
     dialogue: Dialogue
     events: list[DialogueEvent]
+    limits: Limits  # the balance nudge's, as the couple's therapist set them
 
     @classmethod
     def of(cls, dialogue: Dialogue) -> RoomCopy:
-        return cls(dialogue, list(dialogue.events.order_by("seq")))
+        events = list(dialogue.events.order_by("seq"))
+        return cls(dialogue, events, balance_limits_for(dialogue.couple))
 
     def apply(self, change: dict) -> bool | None:
         """Take one turn's change: True when applied, False when this copy already has it,

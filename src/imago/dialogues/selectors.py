@@ -56,7 +56,7 @@ def get_dialogue_for_user(user, pk: int) -> Dialogue:
     mine = dialogues_for_person(user).filter(pk=pk)
     if not mine.exists():
         mine = dialogues_to_facilitate(user).filter(pk=pk)
-    dialogue = mine.select_related("seat_a", "seat_b").first()
+    dialogue = mine.select_related("couple", "seat_a", "seat_b").first()
     if dialogue is None:
         raise Http404("No such dialogue")
     return dialogue

@@ -212,6 +212,9 @@
     renderBreak();
     setText("room-balance", view.balance ? view.balance.text : "");
     show("room-balance", !!view.balance);
+    var nudge = view.balance && view.balance.nudge ? view.balance.nudge : "";
+    setText("room-nudge", nudge);
+    show("room-nudge", !!nudge);
     if (offer && offer.seq !== view.seq) offer = null; // the dialogue moved on
     setText("room-offer-text", offer ? offer.words : "");
     show("room-offer", !!offer);
