@@ -17,6 +17,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from imago.couples.selectors import balance_limits_for
 from imago.dialogue import (
     FACILITATOR,
     SEATS,
@@ -33,7 +34,6 @@ from imago.dialogue import (
     state_from_data,
     stems_for,
 )
-from imago.couples.selectors import balance_limits_for
 from imago.dialogue.balance import Limits, Moment, measure_balance
 from imago.dialogue.protocol import SPEAKING
 from imago.dialogues.models import Dialogue, DialogueEvent
@@ -144,9 +144,7 @@ def _is_opening_appreciation(text: str) -> bool:
     return text.strip().lower().startswith(_OPENING_WORDS)
 
 
-def balance(
-    dialogue: Dialogue, events: list[DialogueEvent], limits: Limits | None
-) -> dict | None:
+def balance(dialogue: Dialogue, events: list[DialogueEvent], limits: Limits | None) -> dict | None:
     """For a dialogue about a frustration: time and turns on the frustration and on
     appreciations so far, and a gentle nudge toward appreciation past the limits the couple's
     therapist chose (imago.dialogue.balance). A plain count; it says nothing about how it went.
