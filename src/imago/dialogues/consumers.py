@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 
 from asgiref.sync import async_to_sync
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
@@ -102,6 +103,16 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             # Even when telling the partner failed (a burst of closing sockets can exhaust the
             # Redis pool), leave the group, or every later change is sent to a dead channel.
             await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def dispatch(self, message):
+        """As Channels' own, without its close_old_connections before every message: that runs
+        on Channels' one sync thread, so each live message (a partner's turn, presence) would
+        wait there behind other screens' database work. Every database call here goes through
+        db(), which already closes stale connections before and after the call."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     # Messages from the screen.
 
