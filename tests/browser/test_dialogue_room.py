@@ -105,7 +105,9 @@ def ask_and_accept(ana, ben, ana_base: str, ben_base: str) -> str:
     ben.goto(ben_base + room_path)
     ben.get_by_role("button", name="I'm ready now").click()
     ben.wait_for_load_state()
-    ana.goto(ana_base + room_path)
+    # Ana's waiting page turns into the room by itself (appointment.js): no navigation here,
+    # which would race with that reload.
+    ana.wait_for_selector("#room", timeout=WAIT)
     for page in (ana, ben):
         wait_live(page)
     return room_path
