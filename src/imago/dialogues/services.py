@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from importlib import import_module
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from imago.couples.selectors import couple_of, couples_for_therapist
@@ -106,20 +105,11 @@ def appointment_ready_at(*, person, dialogue: Dialogue, ready_at: datetime) -> D
         return _appointment_ready_at(person=person, dialogue=dialogue, ready_at=ready_at, now=now)
 
 
-def _locked(pk: int, *, client_id: str = "") -> Dialogue:
+def _locked(pk: int) -> Dialogue:
     """The dialogue as it is now in the database, locked until the transaction ends: the
-    instance a view holds may be older than the partner's last action.
-
-    In the same query (a turn is one round trip shorter for it): the couple, and as
-    `stored_event_id` the event already stored under `client_id`, if any. Only the dialogue's
-    row is locked."""
-    stored = DialogueEvent.objects.filter(dialogue=OuterRef("pk"), client_id=client_id)
-    return (
-        Dialogue.objects.select_related("couple")
-        .select_for_update(of=("self",))
-        .annotate(stored_event_id=Subquery(stored.values("pk")[:1]))
-        .get(pk=pk)
-    )
+    instance a view holds may be older than the partner's last action. The couple comes in the
+    same query (a turn needs it); only the dialogue's row is locked."""
+    return Dialogue.objects.select_related("couple").select_for_update(of=("self",)).get(pk=pk)
 
 
 def _appointment_ready_at(*, person, dialogue: Dialogue, ready_at: datetime, now) -> Dialogue:
@@ -238,7 +228,7 @@ def event_submit(
     if not client_id or len(client_id) > 64:
         raise DialogueError("This message could not be matched to your screen. Please reload.")
     with transaction.atomic():
-        dialogue = _locked(dialogue_id, client_id=client_id)
+        dialogue = _locked(dialogue_id)
         seat = dialogue.seat_of(user)
         if as_facilitator and seat is None:
             if couples_for_therapist(user).filter(pk=dialogue.couple_id).exists():
@@ -254,9 +244,11 @@ def event_submit(
             if on_behalf_of_seat not in ("a", "b"):
                 raise DialogueError("This message could not be matched to your screen.")
             seat = on_behalf_of_seat
-        if dialogue.stored_event_id is not None:
-            stored = DialogueEvent.objects.get(pk=dialogue.stored_event_id)
-            return Submitted(dialogue, stored, duplicate=True)
+        # A plain look-up: measured cheaper than folding it into the locking query, whose
+        # subquery costs more to compile than this round trip (BENCHMARKS.md).
+        stored = list(dialogue.events.filter(client_id=client_id)[:1])
+        if stored:
+            return Submitted(dialogue, stored[0], duplicate=True)
         if expected_seq is not None and expected_seq != dialogue.seq:
             raise DialogueError(
                 "The dialogue moved on while this screen was behind. It now shows where you "
