@@ -411,9 +411,9 @@ def test_a_screen_copy_kept_from_changes_shows_what_the_database_shows(world, di
         assert copy.apply(change_of(submitted.dialogue, submitted.event)) is True
         stored = fresh(dialogue.pk)
         for person in (world.partner_a, world.partner_b):
-            assert view_for(copy.dialogue, person, events=copy.events) == view_for(stored, person)
+            assert view_for(copy.dialogue, person, lines=copy.lines) == view_for(stored, person)
         assert facilitator_view(
-            copy.dialogue, world.therapist, events=copy.events
+            copy.dialogue, world.therapist, lines=copy.lines
         ) == facilitator_view(stored, world.therapist)
     assert copy.apply(change_of(submitted.dialogue, submitted.event)) is False  # seen already
 

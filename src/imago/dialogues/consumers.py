@@ -364,7 +364,7 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
 
     def _view(self) -> dict:
         """This screen's view, built from its copy of the room: no database work here."""
-        copy = {"events": self.copy.events, "limits": self.copy.limits}
+        copy = {"lines": self.copy.lines, "limits": self.copy.limits}
         dialogue = self.copy.dialogue
         if self.together:
             return view_for(dialogue, self.user, together=True, **copy)

@@ -144,7 +144,7 @@ def _is_opening_appreciation(text: str) -> bool:
     return text.strip().lower().startswith(_OPENING_WORDS)
 
 
-def balance(dialogue: Dialogue, events: list[DialogueEvent], limits: Limits | None) -> dict | None:
+def balance(dialogue: Dialogue, lines: list[Line], limits: Limits | None) -> dict | None:
     """For a dialogue about a frustration: time and turns on the frustration and on
     appreciations so far, and a gentle nudge toward appreciation past the limits the couple's
     therapist chose (imago.dialogue.balance). A plain count; it says nothing about how it went.
@@ -155,11 +155,11 @@ def balance(dialogue: Dialogue, events: list[DialogueEvent], limits: Limits | No
         limits = balance_limits_for(dialogue.couple)
     moments = [
         Moment(
-            action=Action(event.action),
-            at=event.at,
-            opening=event.action == Action.SEND and _is_opening_appreciation(event.text),
+            action=line.action,
+            at=line.at,
+            opening=line.action == Action.SEND and _is_opening_appreciation(line.text),
         )
-        for event in events
+        for line in lines
     ]
     measured = measure_balance(
         moments,
@@ -216,16 +216,56 @@ def _status(dialogue: Dialogue, state: State) -> str:
     return "open"
 
 
+@dataclass(frozen=True)
+class Line:
+    """One stored event as every screen labels it; who said it ("You", a name) is added per
+    screen. Computed once per event: a live screen keeps its lines (RoomCopy)."""
+
+    seq: int
+    actor: str
+    action: Action
+    label: str
+    text: str  # the words, for a speaking turn; empty otherwise
+    at: datetime
+    at_label: str
+
+
+def _line(event: DialogueEvent, step: Step) -> Line:
+    """`step` is the step the dialogue was at when the event came (CONFIRM reads differently
+    at each check)."""
+    action = Action(event.action)
+    if action in (Action.CONFIRM, Action.CORRECT):
+        label = _button_label(step, action)
+    elif event.actor == FACILITATOR:
+        label = "Paused the dialogue" if action == Action.PAUSE else "Went on"
+    else:
+        label = TRANSCRIPT[action]
+    text = event.text if action in SPEAKING else ""
+    return Line(event.seq, event.actor, action, label, text, event.at, _clock(event.at))
+
+
+def lines_of(dialogue: Dialogue, events: list[DialogueEvent]) -> list[Line]:
+    """Every stored event in order, labelled by replaying them."""
+    state = start(sender="a", variant=Variant(dialogue.variant))
+    lines = []
+    for event in events:
+        lines.append(_line(event, state.step))
+        try:
+            state = do_event(state, Event(Action(event.action), event.actor, event.text or "x"))  # type: ignore[arg-type]
+        except NotAllowed:  # a stored event always fitted when stored; never hide the record
+            pass
+    return lines
+
+
 def _transcript(
     dialogue: Dialogue,
     me,
     partner_name: str,
     *,
-    events: list[DialogueEvent],
+    lines: list[Line],
     together: bool = False,
 ) -> list[dict]:
-    """Every stored event in order, labelled by replaying them (CONFIRM reads differently at
-    each check); only the speaking turns carry text.
+    """Every stored event in order, for one screen; only the speaking turns carry text.
 
     "mine" follows the seat that acted, not the account that pressed the button: on a shared
     screen one partner taps for both. On the shared screen every line carries a name."""
@@ -239,7 +279,6 @@ def _transcript(
             return "You"
         return names.get(actor, partner_name)
 
-    state = start(sender="a", variant=Variant(dialogue.variant))
     items = [
         {
             "seq": 0,
@@ -252,37 +291,28 @@ def _transcript(
             "at_label": _clock(dialogue.created_at),
         }
     ]
-    for event in events:
-        action = Action(event.action)
-        if action in (Action.CONFIRM, Action.CORRECT):
-            label = _button_label(state.step, action)
-        elif event.actor == FACILITATOR:
-            label = "Paused the dialogue" if action == Action.PAUSE else "Went on"
-        else:
-            label = TRANSCRIPT[action]
-        try:
-            state = do_event(state, Event(action, event.actor, event.text or "x"))  # type: ignore[arg-type]
-        except NotAllowed:  # a stored event always fitted when stored; never hide the record
-            pass
+    for line in lines:
         items.append(
             {
-                "seq": event.seq,
-                "who": who(event.actor),
-                "mine": event.actor == my_seat,
-                "action": action.value,
-                "label": label,
-                "text": event.text if action in SPEAKING else "",
-                "at": event.at.isoformat(),
-                "at_label": _clock(event.at),
+                "seq": line.seq,
+                "who": who(line.actor),
+                "mine": line.actor == my_seat,
+                "action": line.action.value,
+                "label": line.label,
+                "text": line.text,
+                "at": line.at.isoformat(),
+                "at_label": line.at_label,
             }
         )
     return items
 
 
-def _events_of(dialogue: Dialogue, events: list[DialogueEvent] | None) -> list[DialogueEvent]:
-    """The events a view is built from: those given (a live room's copy, see RoomCopy), or the
-    stored ones."""
-    return list(dialogue.events.order_by("seq")) if events is None else events
+def _lines(dialogue: Dialogue, lines: list[Line] | None) -> list[Line]:
+    """The lines a view is built from: those given (a live screen's copy, see RoomCopy), or
+    the stored events'."""
+    if lines is not None:
+        return lines
+    return lines_of(dialogue, list(dialogue.events.order_by("seq")))
 
 
 def _clock(moment) -> str:
@@ -336,7 +366,7 @@ def view_for(
     partner_here: bool | None = None,
     together: bool = False,
     facilitator: str | None = None,
-    events: list[DialogueEvent] | None = None,
+    lines: list[Line] | None = None,
     limits: Limits | None = None,
 ) -> dict:
     """The room as `user` (a partner of the dialogue) sees it now.
@@ -395,8 +425,8 @@ def view_for(
         waiting = WAITING.get(state.step, WAITING_DEFAULT).format(p=p)
 
     label, hint = TEXT_LABEL.get(state.step, ("", ""))
-    events = _events_of(dialogue, events)
-    transcript = _transcript(dialogue, user, p, together=together, events=events)
+    lines = _lines(dialogue, lines)
+    transcript = _transcript(dialogue, user, p, together=together, lines=lines)
     spoken = [item for item in transcript if item["text"]]
     if state.step == Step.SWITCH:
         heading = "What next"
@@ -458,7 +488,7 @@ def view_for(
         "facilitator": False,
         "facilitator_text": facilitator_text(facilitator),
         "break": _break(state, status, transcript),
-        "balance": balance(dialogue, events, limits),
+        "balance": balance(dialogue, lines, limits),
     }
     if together:
         view.update(_together(dialogue, state, status, acting, view))
@@ -517,7 +547,7 @@ def facilitator_view(
     therapist,
     *,
     here: dict | None = None,
-    events: list[DialogueEvent] | None = None,
+    lines: list[Line] | None = None,
     limits: Limits | None = None,
 ) -> dict:
     """The room as the couple's therapist sees it: both sides and the whole transcript, with
@@ -548,8 +578,8 @@ def facilitator_view(
         pause = {"action": Action.PAUSE.value, "label": "Pause for both"}
     elif Action.RESUME in actions:
         pause = {"action": Action.RESUME.value, "label": "Go on"}
-    events = _events_of(dialogue, events)
-    transcript = _transcript(dialogue, therapist, "", together=True, events=events)
+    lines = _lines(dialogue, lines)
+    transcript = _transcript(dialogue, therapist, "", together=True, lines=lines)
     for item in transcript:
         if item["who"] == "Your therapist":
             item["who"] = "You"
@@ -607,26 +637,27 @@ def facilitator_view(
         ),
         "facilitator_text": "",
         "break": _break(state, status, transcript),
-        "balance": balance(dialogue, events, limits),
+        "balance": balance(dialogue, lines, limits),
     }
 
 
 @dataclass
 class RoomCopy:
-    """An open screen's copy of its dialogue: the row and its events, kept current from the
-    change each turn carries (change_of), so a turn reaches the partner's screen without a
-    database read on the partner's server (BENCHMARKS.md). The database stays the truth: a gap
-    in seq, or a change made elsewhere (a named time, a cancel, the shared screen), reloads it.
+    """An open screen's copy of its dialogue: the row and its transcript lines, kept current
+    from the change each turn carries (change_of), so a turn reaches the partner's screen
+    without a database read on the partner's server, and each event is labelled once rather
+    than at every view (BENCHMARKS.md). The database stays the truth: a gap in seq, or a change
+    made elsewhere (a named time, a cancel, the shared screen, new limits), reloads it.
     """
 
     dialogue: Dialogue
-    events: list[DialogueEvent]
+    lines: list[Line]
     limits: Limits  # the balance nudge's, as the couple's therapist set them
 
     @classmethod
     def of(cls, dialogue: Dialogue) -> RoomCopy:
-        events = list(dialogue.events.order_by("seq"))
-        return cls(dialogue, events, balance_limits_for(dialogue.couple))
+        lines = lines_of(dialogue, list(dialogue.events.order_by("seq")))
+        return cls(dialogue, lines, balance_limits_for(dialogue.couple))
 
     def apply(self, change: dict) -> bool | None:
         """Take one turn's change: True when applied, False when this copy already has it,
@@ -636,23 +667,23 @@ class RoomCopy:
             return False
         if change["seq"] != dialogue.seq + 1:
             return None
+        data = change["event"]
+        event = DialogueEvent(
+            dialogue_id=dialogue.pk,
+            seq=data["seq"],
+            action=data["action"],
+            actor=data["actor"],
+            author_id=data["author_id"],
+            text=data["text"],
+            at=_moment(data["at"]),
+        )
+        # Labelled at the step the dialogue was at before this turn, as lines_of does.
+        self.lines.append(_line(event, state_from_data(dialogue.state).step))
         dialogue.seq = change["seq"]
         dialogue.state = change["state"]
         dialogue.step = change["step"]
         dialogue.started_at = _moment(change["started_at"])
         dialogue.closed_at = _moment(change["closed_at"])
-        event = change["event"]
-        self.events.append(
-            DialogueEvent(
-                dialogue_id=dialogue.pk,
-                seq=event["seq"],
-                action=event["action"],
-                actor=event["actor"],
-                author_id=event["author_id"],
-                text=event["text"],
-                at=_moment(event["at"]),
-            )
-        )
         return True
 
 
