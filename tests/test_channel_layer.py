@@ -22,7 +22,7 @@ async def test_a_group_message_reaches_its_member():
 def test_the_layer_follows_redis_url():
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     if settings.REDIS_URL:
-        assert backend == "channels_redis.core.RedisChannelLayer"
+        assert backend == "imago.channel_layer.RedisChannelLayer"
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
 
@@ -35,3 +35,25 @@ def test_words_travelling_through_redis_are_encrypted():
     wire = layer.serialize(message)
     assert b"rushed" not in wire
     assert layer.deserialize(wire) == message
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="the pool belongs to the Redis layer")
+@pytest.mark.asyncio
+async def test_a_burst_larger_than_the_redis_pool_waits_instead_of_failing(monkeypatch):
+    """Many screens sending at once need more Redis connections than the pool holds: each
+    send waits for a free connection (redis-py's own pool would raise MaxConnectionsError and
+    the consumer would drop the person's socket)."""
+    import asyncio
+
+    from imago import channel_layer
+
+    monkeypatch.setattr(channel_layer, "POOL_SIZE", 2)
+    layer = channel_layer.RedisChannelLayer(hosts=[settings.REDIS_URL])
+    channel = await layer.new_channel()
+    await layer.group_add("burst-test", channel)
+    await asyncio.gather(
+        *(layer.group_send("burst-test", {"type": "turn", "n": n}) for n in range(30))
+    )
+    received = {(await layer.receive(channel))["n"] for _ in range(30)}
+    assert received == set(range(30))
+    await layer.group_discard("burst-test", channel)

@@ -125,7 +125,8 @@ REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels-redis, with a connection pool that waits rather than fails in a burst.
+            "BACKEND": "imago.channel_layer.RedisChannelLayer",
             # A burst (many couples at once) must not drop "the dialogue changed" notices:
             # the default of 100 waiting messages per channel was too small under load
             # (BENCHMARKS.md).
