@@ -331,7 +331,7 @@ async def test_reconnecting_shows_the_same_view_with_nothing_lost(dialogue, sess
 
 async def test_the_room_runs_on_the_configured_channel_layer(dialogue, session_of):
     expected = (
-        "channels_redis.core.RedisChannelLayer"
+        "imago.channel_layer.RedisChannelLayer"
         if settings.REDIS_URL
         else "channels.layers.InMemoryChannelLayer"
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +18,18 @@ from tests.browser.test_first_steps import assert_accessible
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@contextmanager
+def asked(tmp_path, new_page):
+    """A running site, Ana and Ben logged in on their own pages, and Ana's request made:
+    yields (base, ana, ben, path of the dialogue)."""
+    with site(tmp_path) as running:
+        base = running.start()
+        ana, ben = new_page(), new_page()
+        log_in(ana, base, "ana@example.com")
+        log_in(ben, base, "ben@example.com")
+        yield base, ana, ben, ask(ana, base)
 
 
 def ask(ana, base: str) -> str:
@@ -48,12 +61,7 @@ def a_time_in_three_hours(page) -> str:
 
 
 def test_the_askers_page_shows_the_answer_without_a_click(tmp_path, new_page):
-    with site(tmp_path) as running:
-        base = running.start()
-        ana, ben = new_page(), new_page()
-        log_in(ana, base, "ana@example.com")
-        log_in(ben, base, "ben@example.com")
-        path = ask(ana, base)
+    with asked(tmp_path, new_page) as (base, ana, ben, path):
         open_appointment(ana, base, path)
         expect(ana.get_by_role("heading", level=1)).to_have_text("Waiting for Ben")
         expect(ana.get_by_text("This page updates by itself when Ben answers.")).to_be_visible()
@@ -84,12 +92,7 @@ def test_the_askers_page_shows_the_answer_without_a_click(tmp_path, new_page):
 
 
 def test_a_cancel_never_throws_away_a_time_being_typed(tmp_path, new_page):
-    with site(tmp_path) as running:
-        base = running.start()
-        ana, ben = new_page(), new_page()
-        log_in(ana, base, "ana@example.com")
-        log_in(ben, base, "ben@example.com")
-        path = ask(ana, base)
+    with asked(tmp_path, new_page) as (base, ana, ben, path):
         open_appointment(ana, base, path)
         open_appointment(ben, base, path)
         field = ben.get_by_label("I can be ready at")
@@ -114,12 +117,7 @@ def test_a_cancel_never_throws_away_a_time_being_typed(tmp_path, new_page):
 
 
 def test_an_idle_answerers_page_shows_the_cancel(tmp_path, new_page):
-    with site(tmp_path) as running:
-        base = running.start()
-        ana, ben = new_page(), new_page()
-        log_in(ana, base, "ana@example.com")
-        log_in(ben, base, "ben@example.com")
-        path = ask(ana, base)
+    with asked(tmp_path, new_page) as (base, ana, ben, path):
         open_appointment(ben, base, path)
         assert_accessible(ben, "appointment-answerer-asked")
         open_appointment(ana, base, path)
