@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -208,3 +209,60 @@ def test_without_a_coach_the_hook_changes_nothing(world, dialogue):
     assert not hasattr(imago.coach, "review")
     submit(dialogue, world.partner_b, "accept")
     assert submit(dialogue, world.partner_a, "send", "Hello.").event.text == "Hello."
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgresql" not in settings.DATABASES["default"]["ENGINE"],
+    reason="row locks: SQLite has a single writer instead",
+)
+def test_a_turn_waits_for_the_dialogue_row_and_then_sees_what_changed(world):
+    """Two screens acting at once are put in order by the dialogue's row lock (plain SQL in
+    turn_sql): the second waits for the first to commit, then finds itself out of step."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from imago.dialogues import turn_sql
+
+    dialogue = dialogue_request(person=world.partner_a)
+    holding, released = threading.Event(), threading.Event()
+
+    def first_screen():
+        with transaction.atomic():
+            turn_sql.dialogue_locked(dialogue.pk)
+            holding.set()
+            time.sleep(0.5)
+            submit(dialogue, world.partner_b, "accept", expected_seq=0)
+        released.set()
+        connection.close()
+
+    thread = threading.Thread(target=first_screen)
+    thread.start()
+    assert holding.wait(5)
+    with pytest.raises(DialogueError) as refused:
+        submit(dialogue, world.partner_b, "accept", expected_seq=0)
+    assert released.is_set()  # it waited for the first screen's commit
+    thread.join(5)
+    assert refused.value.stale
+    assert list(DialogueEvent.objects.filter(dialogue=dialogue).values_list("seq", "action")) == [
+        (1, "accept")
+    ]
+
+
+def test_a_turn_stored_in_plain_sql_reads_back_through_the_orm(world, dialogue):
+    submit(dialogue, world.partner_b, "accept")
+    stored = submit(dialogue, world.partner_a, "send", "  I feel rushed.  ").event
+    again = DialogueEvent.objects.get(pk=stored.pk)
+    assert (again.seq, again.action, again.actor, again.author_id, again.text) == (
+        2,
+        "send",
+        "a",
+        world.partner_a.pk,
+        "I feel rushed.",
+    )
+    assert again.at == stored.at
+    fresh = Dialogue.objects.get(pk=dialogue.pk)
+    assert (fresh.seq, fresh.step, fresh.state["chunks"]) == (2, "mirror", 1)
+    assert fresh.started_at is not None

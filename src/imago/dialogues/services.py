@@ -29,6 +29,7 @@ from imago.dialogue import (
     state_to_data,
 )
 from imago.dialogue.protocol import SPEAKING
+from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue, DialogueEvent
 
 # "Is now a good time?" waits this long for an answer, and a named time this long after it
@@ -224,11 +225,14 @@ def event_submit(
     as_facilitator is the couple's therapist in the room: the actor is "facilitator", which
     the engine allows to pause and resume only. Refused unless the user is the couple's
     active, verified therapist and not a partner of this dialogue.
+
+    Its reads and writes go through turn_sql (plain SQL): this runs for every turn of every
+    live dialogue, and the ORM's query compiling was half of a turn's CPU (BENCHMARKS.md).
     """
     if not client_id or len(client_id) > 64:
         raise DialogueError("This message could not be matched to your screen. Please reload.")
     with transaction.atomic():
-        dialogue = _locked(dialogue_id)
+        dialogue = turn_sql.dialogue_locked(dialogue_id)
         seat = dialogue.seat_of(user)
         if as_facilitator and seat is None:
             if couples_for_therapist(user).filter(pk=dialogue.couple_id).exists():
@@ -244,10 +248,7 @@ def event_submit(
             if on_behalf_of_seat not in ("a", "b"):
                 raise DialogueError("This message could not be matched to your screen.")
             seat = on_behalf_of_seat
-        # Every turn asks this, so it is asked in the cheapest form measured (a subquery in
-        # the locking query, or the related manager, cost twice the CPU; BENCHMARKS.md).
-        stored = DialogueEvent.objects.filter(dialogue_id=dialogue.pk, client_id=client_id)
-        stored_pk = next(iter(stored.values_list("pk", flat=True)[:1]), None)
+        stored_pk = turn_sql.event_stored_pk(dialogue.pk, client_id)
         if stored_pk is not None:
             return Submitted(dialogue, DialogueEvent.objects.get(pk=stored_pk), duplicate=True)
         if expected_seq is not None and expected_seq != dialogue.seq:
@@ -256,7 +257,7 @@ def event_submit(
                 "both are.",
                 stale=True,
             )
-        if dialogue.couple.ended_at is not None:
+        if dialogue.couple_ended_at is not None:
             raise DialogueError(
                 "You are no longer linked, so this dialogue cannot go on. Its transcript "
                 "stays with both of you."
@@ -279,21 +280,22 @@ def event_submit(
             coach_review(step=before.step, text=text, dialogue=dialogue)
         now = timezone.now()
         dialogue.seq += 1
-        stored = DialogueEvent.objects.create(
+        stored = DialogueEvent(
             dialogue=dialogue,
             seq=dialogue.seq,
             action=action,
             actor=seat,
-            author=user,
+            author_id=user.pk,
             text=text.strip(),
             client_id=client_id,
             at=now,
         )
+        turn_sql.insert(stored)
         dialogue.state = state_to_data(state)
         dialogue.step = state.step
         if event.action == Action.ACCEPT:
             dialogue.started_at = now
         if state.step == Step.CLOSED:
             dialogue.closed_at = now
-        dialogue.save(update_fields=["seq", "state", "step", "started_at", "closed_at"])
+        turn_sql.update(dialogue, ["seq", "state", "step", "started_at", "closed_at"])
     return Submitted(dialogue, stored, duplicate=False)
