@@ -216,19 +216,22 @@ def test_get_is_not_allowed(world, client_for):
 
 def test_open_dialogue_screens_are_told_to_read_the_new_limits(world, client_for):
     """A live room keeps a copy of its dialogue; new limits reach it at once."""
-    from asgiref.sync import async_to_sync
+    from asgiref.sync import async_to_sync, sync_to_async
     from channels.layers import get_channel_layer
 
     from imago.dialogues.consumers import group_name
     from imago.dialogues.services import dialogue_request
 
     dialogue = dialogue_request(person=world.partner_a, variant="frustration")
-    layer = get_channel_layer()
-    screen = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group_name(dialogue.pk), screen)
-    client_for("therapist").post(
-        reverse("practice_couple_balance", args=[world.couple.pk]), {"minutes": 30, "turns": 8}
-    )
-    message = async_to_sync(layer.receive)(screen)
+    therapist = client_for("therapist")
+    url = reverse("practice_couple_balance", args=[world.couple.pk])
+
+    async def a_screen_listening():
+        layer = get_channel_layer()
+        screen = await layer.new_channel()
+        await layer.group_add(group_name(dialogue.pk), screen)
+        await sync_to_async(therapist.post)(url, {"minutes": 30, "turns": 8})
+        return await layer.receive(screen)
+
     # No change attached: the screen reloads its copy (with the limits) from the database.
-    assert message == {"type": "dialogue.changed"}
+    assert async_to_sync(a_screen_listening)() == {"type": "dialogue.changed"}
