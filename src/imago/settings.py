@@ -127,10 +127,9 @@ if REDIS_URL:
         "default": {
             # Redis pub/sub: each message is pushed once to the processes that hold its
             # channel or group. Measured against channels-redis' list-based layer at 200
-            # couples: 40 % less server CPU per turn, p99 64-115 ms instead of 400-900, no
-            # messages dropped over a channel's capacity, no group keys left behind by a
-            # killed process, and publishing takes one connection, so a burst cannot exhaust
-            # the Redis pool (BENCHMARKS.md).
+            # couples: about 40 % less server CPU per turn; and no messages dropped over a
+            # channel's capacity, no group keys left behind by a killed process, and one
+            # publishing connection, so a burst cannot exhaust the Redis pool (BENCHMARKS.md).
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
