@@ -37,6 +37,7 @@ def test_words_travelling_through_redis_are_encrypted():
     assert layer.deserialize(wire) == message
 
 
+@pytest.mark.skipif(not settings.REDIS_URL, reason="about Redis connections and buffers")
 @pytest.mark.asyncio
 async def test_a_burst_of_sends_is_delivered_whole():
     """Hundreds of screens sending at once (a burst of turns): every message arrives. The
@@ -50,6 +51,6 @@ async def test_a_burst_of_sends_is_delivered_whole():
     await asyncio.gather(
         *(layer.group_send("burst-test", {"type": "turn", "n": n}) for n in range(300))
     )
-    received = {(await layer.receive(channel))["n"] for _ in range(300)}
+    received = {(await asyncio.wait_for(layer.receive(channel), 10))["n"] for _ in range(300)}
     assert received == set(range(300))
     await layer.group_discard("burst-test", channel)
