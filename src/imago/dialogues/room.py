@@ -2,8 +2,10 @@
 
 The page renders this "view" on first load and the WebSocket consumer sends it again after
 every change, so a reloaded page, a reconnected socket and a live update all show the same
-thing. It is built from the database only (the stored events and state), never from what a
-socket remembers: after a dropped connection or a server restart the room resumes exactly.
+thing. It is built from the stored events and state: read from the database for a page, or
+from a live screen's copy of them (RoomCopy, kept current from the change each turn carries and
+reloaded on any doubt), so after a dropped connection or a server restart the room resumes
+exactly.
 
 Each seat gets its own view: the controls, stems and the words of "whose turn" differ per
 person. Presence (is my partner's screen open now?) is the one thing the database does not
@@ -200,6 +202,21 @@ def _button_label(step: Step, action: Action) -> str:
         yes, no = CHECK_BUTTONS[step]
         return yes if action == Action.CONFIRM else no
     return BUTTON[action]
+
+
+def live_marks(dialogue: Dialogue, user) -> tuple[int, str, str]:
+    """seq, status and ready_at_label of `user`'s view, in the view's own words, without
+    building the view: the appointment page compares them with each view its socket sends."""
+    seat = dialogue.seat_of(user)
+    status = _status(dialogue, state_from_data(dialogue.state))
+    partner = name_of(dialogue.person_at("b" if seat == "a" else "a"))
+    return dialogue.seq, status, _ready_at_label(dialogue, seat, status, partner)
+
+
+def _ready_at_label(dialogue: Dialogue, seat: str | None, status: str, partner: str) -> str:
+    if not dialogue.ready_at or status != "request":
+        return ""
+    return f"{partner if seat == 'a' else 'You'} can be ready at {_clock(dialogue.ready_at)}."
 
 
 def _status(dialogue: Dialogue, state: State) -> str:
@@ -452,11 +469,7 @@ def view_for(
         "my_turn": my_turn,
         "turn_text": turn,
         "waiting_text": waiting,
-        "ready_at_label": (
-            f"{p if seat == 'a' else 'You'} can be ready at {_clock(dialogue.ready_at)}."
-            if dialogue.ready_at and status == "request"
-            else ""
-        ),
+        "ready_at_label": _ready_at_label(dialogue, seat, status, p),
         "actions": [
             {
                 "action": a.value,
@@ -670,7 +683,7 @@ class RoomCopy:
         data = change["event"]
         event = DialogueEvent(
             dialogue_id=dialogue.pk,
-            seq=data["seq"],
+            seq=change["seq"],
             action=data["action"],
             actor=data["actor"],
             author_id=data["author_id"],
@@ -695,8 +708,7 @@ def change_of(dialogue: Dialogue, event: DialogueEvent) -> dict:
         "step": dialogue.step,
         "started_at": _iso(dialogue.started_at),
         "closed_at": _iso(dialogue.closed_at),
-        "event": {
-            "seq": event.seq,
+        "event": {  # its seq is the dialogue's new seq
             "action": event.action,
             "actor": event.actor,
             "author_id": event.author_id,

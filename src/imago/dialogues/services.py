@@ -109,7 +109,8 @@ def appointment_ready_at(*, person, dialogue: Dialogue, ready_at: datetime) -> D
 def _locked(pk: int) -> Dialogue:
     """The dialogue as it is now in the database, locked until the transaction ends: the
     instance a view holds may be older than the partner's last action. The couple comes in the
-    same query (a turn needs it); only the dialogue's row is locked."""
+    same query (whether it ended decides what may still change); only the dialogue's row is
+    locked. A turn locks through turn_sql.dialogue_locked instead."""
     return Dialogue.objects.select_related("couple").select_for_update(of=("self",)).get(pk=pk)
 
 

@@ -244,14 +244,14 @@ def _appointment_context(request, dialogue, *, error: str, ready_form: ReadyAtFo
         }
     )
     # appointment.js compares these with each view the room's WebSocket sends and reloads the
-    # page when they differ, so they come from the same room.view_for the socket uses.
-    live = room.view_for(dialogue, user)
+    # page when they differ, so they come in the view's own words.
+    live_seq, live_status, live_ready_at = room.live_marks(dialogue, user)
     return {
         "dialogue": dialogue,
         "ws_path": f"/ws/dialogues/{dialogue.pk}/",
-        "live_seq": live["seq"],
-        "live_status": live["status"],
-        "live_ready_at": live["ready_at_label"],
+        "live_seq": live_seq,
+        "live_status": live_status,
+        "live_ready_at": live_ready_at,
         "asker": dialogue.seat_a,
         "answerer": dialogue.seat_b,
         "is_asker": seat == "a",
