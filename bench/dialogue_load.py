@@ -537,7 +537,9 @@ def main() -> None:
     )
     parser.add_argument("--timeout", type=float, default=15, help="longest wait for one reply")
     parser.add_argument("--connect-at-once", type=int, default=50)
-    parser.add_argument("--profile", metavar="PATH", help="py-spy record server 1 (raw stacks)")
+    parser.add_argument(
+        "--profile", metavar="PATH", help="py-spy record server 1 (raw stacks, GIL holder only)"
+    )
     parser.add_argument("--setup-into", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
 
@@ -674,6 +676,7 @@ def main() -> None:
                 [
                     shutil.which("py-spy") or str(Path(python).parent / "py-spy"),
                     "record",
+                    "--gil",  # only the thread holding the GIL: CPU, not waiting
                     "--format",
                     "raw",
                     "-r",

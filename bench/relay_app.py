@@ -21,9 +21,9 @@ if not settings.configured:
         INSTALLED_APPS=["channels"],
         CHANNEL_LAYERS={
             "default": {
-                # The app's layer (channels-redis' pub/sub layer), so both phases run on the
-                # same setup.
-                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                # The app's layer (channels-redis' pub/sub layer, publishing in batches), so
+                # both phases run on the same setup.
+                "BACKEND": "imago.web.layer.PubSubChannelLayer",
                 "CONFIG": {"hosts": [os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")]},
             }
         },

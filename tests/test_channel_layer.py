@@ -22,7 +22,7 @@ async def test_a_group_message_reaches_its_member():
 def test_the_layer_follows_redis_url():
     backend = settings.CHANNEL_LAYERS["default"]["BACKEND"]
     if settings.REDIS_URL:
-        assert backend == "channels_redis.pubsub.RedisPubSubChannelLayer"
+        assert backend == "imago.web.layer.PubSubChannelLayer"
     else:
         assert backend == "channels.layers.InMemoryChannelLayer"
 

@@ -335,7 +335,7 @@ async def test_reconnecting_shows_the_same_view_with_nothing_lost(dialogue, sess
 
 async def test_the_room_runs_on_the_configured_channel_layer(dialogue, session_of):
     expected = (
-        "channels_redis.pubsub.RedisPubSubChannelLayer"
+        "imago.web.layer.PubSubChannelLayer"
         if settings.REDIS_URL
         else "channels.layers.InMemoryChannelLayer"
     )

@@ -130,7 +130,8 @@ if REDIS_URL:
             # couples: about 40 % less server CPU per turn; and no messages dropped over a
             # channel's capacity, no group keys left behind by a killed process, and one
             # publishing connection, so a burst cannot exhaust the Redis pool (BENCHMARKS.md).
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            # Ours publishes in batches (imago.web.layer says why).
+            "BACKEND": "imago.web.layer.PubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }

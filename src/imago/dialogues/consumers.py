@@ -30,6 +30,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
 from imago.dialogue import FACILITATOR
+from imago.dialogues import turn_live
 from imago.dialogues.models import Dialogue
 from imago.dialogues.room import (
     RoomCopy,
@@ -170,17 +171,21 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
                 )
                 await self.send_fresh_view()
                 return
+        turn = {
+            "dialogue_id": self.dialogue_id,
+            "user": self.user,
+            "action": action,
+            "text": text,
+            "client_id": client_id,
+            "expected_seq": expected_seq,
+            "on_behalf_of_seat": on_behalf_of_seat,
+        }
         try:
-            change = await db(self._submit)(
-                dialogue_id=self.dialogue_id,
-                user=self.user,
-                action=action,
-                text=text,
-                client_id=client_id,
-                expected_seq=expected_seq,
-                on_behalf_of_seat=on_behalf_of_seat,
-                as_facilitator=self.seat == FACILITATOR,
-            )
+            submitted = None
+            if self.seat != FACILITATOR and turn_live.serves():
+                submitted = await turn_live.event_submit_live(**turn)
+            if submitted is None:
+                submitted = await db(event_submit)(**turn, as_facilitator=self.seat == FACILITATOR)
         except (DialogueError, Dialogue.DoesNotExist) as error:
             stale = getattr(error, "stale", False)
             message = getattr(error, "message", "This dialogue is no longer here.")
@@ -188,21 +193,13 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             if stale:
                 await self.send_fresh_view()
             return
-        # event_submit has committed: the turn is stored before anyone hears of it.
-        if not change["duplicate"]:
+        # The turn is committed: stored before anyone hears of it.
+        if not submitted.duplicate:
+            change = change_of(submitted.dialogue, submitted.event)
             await self.channel_layer.group_send(
-                self.group, {"type": "dialogue.changed", "change": change["change"]}
+                self.group, {"type": "dialogue.changed", "change": change}
             )
-        await self.send_json({"type": "ack", "client_id": client_id, "seq": change["seq"]})
-
-    @staticmethod
-    def _submit(**kwargs) -> dict:
-        submitted = event_submit(**kwargs)
-        return {
-            "duplicate": submitted.duplicate,
-            "seq": submitted.event.seq,
-            "change": change_of(submitted.dialogue, submitted.event),
-        }
+        await self.send_json({"type": "ack", "client_id": client_id, "seq": submitted.event.seq})
 
     async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
         reply = {"type": "refused", "message": message, "stale": stale}

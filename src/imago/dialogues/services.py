@@ -230,73 +230,112 @@ def event_submit(
     Its reads and writes go through turn_sql (plain SQL): this runs for every turn of every
     live dialogue, and the ORM's query compiling was half of a turn's CPU (BENCHMARKS.md).
     """
-    if not client_id or len(client_id) > 64:
-        raise DialogueError("This message could not be matched to your screen. Please reload.")
+    client_id_check(client_id)
     with transaction.atomic():
-        dialogue = turn_sql.dialogue_locked(dialogue_id)
-        seat = dialogue.seat_of(user)
-        if as_facilitator and seat is None:
-            if couples_for_therapist(user).filter(pk=dialogue.couple_id).exists():
-                seat = FACILITATOR
-        if seat is None:
-            raise DialogueError("This is not your dialogue.")
-        if on_behalf_of_seat is not None:
-            if not dialogue.shared_device:
-                raise DialogueError(
-                    "This dialogue is on two screens now. Each of you takes your own turns.",
-                    stale=True,
-                )
-            if on_behalf_of_seat not in ("a", "b"):
-                raise DialogueError("This message could not be matched to your screen.")
-            seat = on_behalf_of_seat
-        stored_pk = turn_sql.event_stored_pk(dialogue.pk, client_id)
-        if stored_pk is not None:
-            return Submitted(dialogue, DialogueEvent.objects.get(pk=stored_pk), duplicate=True)
-        if expected_seq is not None and expected_seq != dialogue.seq:
-            raise DialogueError(
-                "The dialogue moved on while this screen was behind. It now shows where you "
-                "both are.",
-                stale=True,
-            )
-        if dialogue.couple_ended_at is not None:
-            raise DialogueError(
-                "You are no longer linked, so this dialogue cannot go on. Its transcript "
-                "stays with both of you."
-            )
-        if dialogue.cancelled_at is not None:
-            raise DialogueError("This request was cancelled.")
-        if dialogue_is_lapsed(dialogue):
-            raise DialogueError(
-                "This request lapsed without an answer. Either of you can ask again."
-            )
-        if action not in {a.value for a in Action}:
-            raise DialogueError("That is not something a dialogue can do.")
-        event = Event(Action(action), seat, text)  # type: ignore[arg-type]
-        before = state_from_data(dialogue.state)
-        try:
-            state = do_event(before, event)
-        except NotAllowed as refusal:
-            raise DialogueError(refusal.message) from None
-        if event.action in SPEAKING:
-            coach_review(step=before.step, text=text, dialogue=dialogue)
-        now = timezone.now()
-        dialogue.seq += 1
-        stored = DialogueEvent(
-            dialogue=dialogue,
-            seq=dialogue.seq,
+        dialogue = turn_sql.dialogue_locked(dialogue_id, client_id)
+        is_therapist = (
+            as_facilitator
+            and dialogue.seat_of(user) is None
+            and couples_for_therapist(user).filter(pk=dialogue.couple_id).exists()
+        )
+        seat = seat_check(dialogue, user, on_behalf_of_seat, is_therapist=is_therapist)
+        if dialogue.stored_pk is not None:
+            stored = DialogueEvent.objects.get(pk=dialogue.stored_pk)
+            return Submitted(dialogue, stored, duplicate=True)
+        stored, changed = turn_do(
+            dialogue,
+            seat=seat,
+            user=user,
             action=action,
-            actor=seat,
-            author_id=user.pk,
-            text=text.strip(),
+            text=text,
             client_id=client_id,
-            at=now,
+            expected_seq=expected_seq,
         )
         turn_sql.insert(stored)
-        dialogue.state = state_to_data(state)
-        dialogue.step = state.step
-        if event.action == Action.ACCEPT:
-            dialogue.started_at = now
-        if state.step == Step.CLOSED:
-            dialogue.closed_at = now
-        turn_sql.update(dialogue, ["seq", "state", "step", "started_at", "closed_at"])
+        turn_sql.update(dialogue, changed)
     return Submitted(dialogue, stored, duplicate=False)
+
+
+def client_id_check(client_id) -> None:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+        raise DialogueError("This message could not be matched to your screen. Please reload.")
+
+
+def seat_check(dialogue: Dialogue, user, on_behalf_of_seat: str | None, *, is_therapist: bool):
+    """The seat this user acts from (see event_submit), or a refusal."""
+    seat = dialogue.seat_of(user)
+    if seat is None and is_therapist:
+        seat = FACILITATOR
+    if seat is None:
+        raise DialogueError("This is not your dialogue.")
+    if on_behalf_of_seat is not None:
+        if not dialogue.shared_device:
+            raise DialogueError(
+                "This dialogue is on two screens now. Each of you takes your own turns.",
+                stale=True,
+            )
+        if on_behalf_of_seat not in ("a", "b"):
+            raise DialogueError("This message could not be matched to your screen.")
+        seat = on_behalf_of_seat
+    return seat
+
+
+TURN_FIELDS = ["seq", "state", "step", "started_at", "closed_at"]
+
+
+def turn_do(
+    dialogue: Dialogue,
+    *,
+    seat: str,
+    user,
+    action: str,
+    text: str,
+    client_id: str,
+    expected_seq: int | None,
+) -> tuple[DialogueEvent, list[str]]:
+    """Check one turn against what the locked dialogue row says, then make it: the new event
+    (not stored yet) and the dialogue's fields it changed (TURN_FIELDS). Reads nothing from the
+    database, so the same check serves event_submit and the live room's turn_live."""
+    if expected_seq is not None and expected_seq != dialogue.seq:
+        raise DialogueError(
+            "The dialogue moved on while this screen was behind. It now shows where you both are.",
+            stale=True,
+        )
+    if dialogue.couple_ended_at is not None:
+        raise DialogueError(
+            "You are no longer linked, so this dialogue cannot go on. Its transcript "
+            "stays with both of you."
+        )
+    if dialogue.cancelled_at is not None:
+        raise DialogueError("This request was cancelled.")
+    if dialogue_is_lapsed(dialogue):
+        raise DialogueError("This request lapsed without an answer. Either of you can ask again.")
+    if action not in {a.value for a in Action}:
+        raise DialogueError("That is not something a dialogue can do.")
+    event = Event(Action(action), seat, text)  # type: ignore[arg-type]
+    before = state_from_data(dialogue.state)
+    try:
+        state = do_event(before, event)
+    except NotAllowed as refusal:
+        raise DialogueError(refusal.message) from None
+    if event.action in SPEAKING:
+        coach_review(step=before.step, text=text, dialogue=dialogue)
+    now = timezone.now()
+    dialogue.seq += 1
+    stored = DialogueEvent(
+        dialogue=dialogue,
+        seq=dialogue.seq,
+        action=action,
+        actor=seat,
+        author_id=user.pk,
+        text=text.strip(),
+        client_id=client_id,
+        at=now,
+    )
+    dialogue.state = state_to_data(state)
+    dialogue.step = state.step
+    if event.action == Action.ACCEPT:
+        dialogue.started_at = now
+    if state.step == Step.CLOSED:
+        dialogue.closed_at = now
+    return stored, TURN_FIELDS

@@ -1,82 +1,158 @@
-"""A turn's four statements (lock, look-up, insert, update) in plain SQL.
+"""A turn's statements (lock with look-up, insert, update) in plain SQL.
 
 Every turn of every live dialogue runs them, and through the ORM they cost about four times the
 CPU, nearly all of it compiling the queries rather than running them (BENCHMARKS.md: 0.15-0.35
-ms here against 0.35-0.8 ms each). Only services.event_submit uses this; everything else uses
-the ORM. The statements read and write exactly the model's own columns, and every value passes
-through its field's get_db_prep_save, so encryption (EncryptedTextField), JSON and time zones
-stay the fields' business, on SQLite and PostgreSQL alike.
+ms here against 0.35-0.8 ms each). Only services.event_submit and turn_live use this; everything
+else uses the ORM. The statements read and write exactly the model's own columns, and every
+value passes through its field's get_db_prep_save (writing) or its converters (reading), so
+encryption (EncryptedTextField), JSON and time zones stay the fields' business, on SQLite and
+PostgreSQL alike.
+
+Each statement is built by a *_sql function (text and parameters; the text is made once per
+process) and run either here, on Django's connection, or by turn_live on its own connection
+from the event loop.
 """
 
 from __future__ import annotations
 
-from django.db import connection
+from functools import cache
+
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model
 
 from imago.couples.models import Couple
 from imago.dialogues.models import Dialogue, DialogueEvent
 
 
-def dialogue_locked(pk: int) -> Dialogue:
+def dialogue_locked(pk: int, client_id: str) -> Dialogue:
     """The dialogue, its row locked until the transaction ends (where the database can lock a
     row: SQLite has one writer at a time anyway), with the couple's `ended_at` as
-    `couple_ended_at`."""
-    lock = " FOR UPDATE OF d" if connection.features.has_select_for_update_of else ""
-    sql = (
-        f"SELECT d.*, c.{_q('ended_at')} AS couple_ended_at "
-        f"FROM {_q(Dialogue._meta.db_table)} d JOIN {_q(Couple._meta.db_table)} c "
-        f"ON c.{_q('id')} = d.{_q('couple_id')} WHERE d.{_q('id')} = %s{lock}"
-    )
-    for dialogue in Dialogue.objects.raw(sql, [pk]):
-        return dialogue
-    raise Dialogue.DoesNotExist(f"No dialogue {pk}")
-
-
-def event_stored_pk(dialogue_id: int, client_id: str) -> int | None:
-    """The event already stored under this screen's client_id, if any."""
-    sql = (
-        f"SELECT {_q('id')} FROM {_q(DialogueEvent._meta.db_table)} "
-        f"WHERE {_q('dialogue_id')} = %s AND {_q('client_id')} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [dialogue_id, client_id])
+    `couple_ended_at` and the pk of the event already stored under this client_id (a double
+    tap or a replayed message) as `stored_pk`, or None."""
+    sql, params = dialogue_locked_sql(pk, client_id)
+    with _db().cursor() as cursor:
+        cursor.execute(sql, params)
         row = cursor.fetchone()
-    return row[0] if row else None
+    if row is None:
+        raise Dialogue.DoesNotExist(f"No dialogue {pk}")
+    return dialogue_of(row)
+
+
+def dialogue_locked_sql(pk: int, client_id: str) -> tuple[str, list]:
+    return _locked_text(), [client_id, pk]
+
+
+def dialogue_of(row) -> Dialogue:
+    """A Dialogue from a row of dialogue_locked_sql, each value through its field's converters,
+    as the ORM reads it."""
+    fields = Dialogue._meta.concrete_fields
+    db = _db()
+    values = [_from_db(field, value, db) for field, value in zip(fields, row, strict=False)]
+    dialogue = Dialogue.from_db(db.alias, [f.attname for f in fields], values)
+    dialogue.couple_ended_at = _from_db(Couple._meta.get_field("ended_at"), row[len(fields)], db)
+    dialogue.stored_pk = row[len(fields) + 1]
+    return dialogue
 
 
 def insert(instance: Model) -> None:
     """INSERT an unsaved instance (every concrete field but the primary key); sets its pk."""
-    meta = instance._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    columns = ", ".join(_q(field.column) for field in fields)
-    values = _values(instance, fields)
-    sql = (
-        f"INSERT INTO {_q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-        f" RETURNING {_q(meta.pk.column)}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
+    sql, params = insert_sql(instance)
+    with _db().cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted(instance, cursor.fetchone()[0])
+
+
+def insert_sql(instance: Model) -> tuple[str, list]:
+    fields = _insert_fields(type(instance))
+    return _insert_text(type(instance)), _values(instance, fields)
+
+
+def inserted(instance: Model, pk: int) -> None:
+    """Mark an instance stored under pk, as save() would."""
+    instance.pk = pk
     instance._state.adding = False
-    instance._state.db = connection.alias
+    instance._state.db = DEFAULT_DB_ALIAS
 
 
 def update(instance: Model, names: list[str]) -> None:
     """UPDATE these fields of a stored instance, as save(update_fields=names) would."""
+    sql, params = update_sql(instance, names)
+    with _db().cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+def update_sql(instance: Model, names: list[str]) -> tuple[str, list]:
     meta = instance._meta
     fields = [meta.get_field(name) for name in names]
-    sets = ", ".join(f"{_q(field.column)} = %s" for field in fields)
-    values = _values(instance, fields)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_q(meta.db_table)} SET {sets} WHERE {_q(meta.pk.column)} = %s",
-            [*values, instance.pk],
-        )
+    return _update_text(type(instance), tuple(names)), [*_values(instance, fields), instance.pk]
+
+
+# Statement text, made once per process: quoting names through the connection costs more than
+# running the statements.
+
+
+@cache
+def _locked_text() -> str:
+    db = _db()
+    q = db.ops.quote_name
+    lock = " FOR UPDATE OF d" if db.features.has_select_for_update_of else ""
+    columns = ", ".join(f"d.{q(field.column)}" for field in Dialogue._meta.concrete_fields)
+    stored = (
+        f"SELECT e.{q('id')} FROM {q(DialogueEvent._meta.db_table)} e "
+        f"WHERE e.{q('dialogue_id')} = d.{q('id')} AND e.{q('client_id')} = %s"
+    )
+    return (
+        f"SELECT {columns}, c.{q('ended_at')}, ({stored}) "
+        f"FROM {q(Dialogue._meta.db_table)} d JOIN {q(Couple._meta.db_table)} c "
+        f"ON c.{q('id')} = d.{q('couple_id')} WHERE d.{q('id')} = %s{lock}"
+    )
+
+
+@cache
+def _insert_fields(model: type[Model]) -> list:
+    return [field for field in model._meta.concrete_fields if not field.primary_key]
+
+
+@cache
+def _insert_text(model: type[Model]) -> str:
+    q = _db().ops.quote_name
+    meta = model._meta
+    fields = _insert_fields(model)
+    columns = ", ".join(q(field.column) for field in fields)
+    return (
+        f"INSERT INTO {q(meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+        f" RETURNING {q(meta.pk.column)}"
+    )
+
+
+@cache
+def _update_text(model: type[Model], names: tuple[str, ...]) -> str:
+    q = _db().ops.quote_name
+    meta = model._meta
+    sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in names)
+    return f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"
+
+
+def _db():
+    # The connection object itself, looked up once per call: every attribute read through
+    # django.db.connection (a proxy) is a look-up in asgiref's Local, which showed in profiles.
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def _from_db(field, value, db):
+    # What the ORM does when it reads a column: the backend's converters (SQLite's text
+    # dates, say), then the field's own (JSON, decryption).
+    for convert in _converters(field, db.vendor):
+        value = convert(value, field.cached_col, db)
+    return value
+
+
+@cache
+def _converters(field, vendor: str) -> list:
+    db = _db()
+    return db.ops.get_db_converters(field.cached_col) + field.get_db_converters(db)
 
 
 def _values(instance: Model, fields) -> list:
-    return [f.get_db_prep_save(getattr(instance, f.attname), connection) for f in fields]
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
+    db = _db()
+    return [f.get_db_prep_save(getattr(instance, f.attname), db) for f in fields]

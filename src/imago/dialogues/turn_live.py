@@ -1,0 +1,145 @@
+"""A partner's turn stored from the live room's event loop, on PostgreSQL.
+
+services.event_submit runs on a worker thread, through Django's connection: six round trips to
+the database (BEGIN, lock, look-up, insert, update, COMMIT) and two hops between the event loop
+and the thread. Under load each of them waits for the process's GIL or for the busy loop
+(BENCHMARKS.md). Here the same statements (turn_sql) and the same checks (services.seat_check
+and turn_do) run on the event loop itself, on a psycopg async connection, in two round trips:
+BEGIN with the lock and look-up, then the insert and update with COMMIT. Each round trip is one
+query string of several statements, which PostgreSQL runs in order; a client-side binding
+cursor is what allows several statements with parameters in one string.
+
+It stores only the turns it was made for: a partner on their own screen or the shared screen,
+with no coach installed. Anything else (a client_id seen before, the therapist's pause, a turn
+for the coach to read first) is answered with None, and the caller takes event_submit.
+SQLite has no such connection; there the room always uses event_submit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from importlib import import_module
+
+import psycopg
+from django.db import connection
+
+from imago.dialogues import turn_sql
+from imago.dialogues.models import Dialogue
+from imago.dialogues.services import (
+    DialogueError,
+    Submitted,
+    client_id_check,
+    seat_check,
+    turn_do,
+)
+
+# Connections per process (event loop), opened as turns need them and kept. A burst of turns
+# waits for one of these rather than making PostgreSQL start a backend for each.
+CONNECTIONS = 8
+
+
+class _Pool:
+    def __init__(self):
+        self.free = asyncio.Semaphore(CONNECTIONS)
+        self.idle: list[psycopg.AsyncConnection] = []
+
+
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool] = weakref.WeakKeyDictionary()
+
+
+def serves() -> bool:
+    """Whether this database can take turns here (PostgreSQL through psycopg 3)."""
+    return connection.vendor == "postgresql" and connection.Database is psycopg
+
+
+async def event_submit_live(
+    *,
+    dialogue_id: int,
+    user,
+    action: str,
+    text: str = "",
+    client_id: str,
+    expected_seq: int | None = None,
+    on_behalf_of_seat: str | None = None,
+) -> Submitted | None:
+    """As services.event_submit for a partner's turn (same checks, same refusals, same rows),
+    or None when the turn needs event_submit."""
+    client_id_check(client_id)
+    if getattr(import_module("imago.coach"), "review", None) is not None:
+        return None  # the coach reads the last words through the ORM (services.coach_review)
+    conn = await _take()
+    reusable = False  # only a connection whose transaction ended as planned
+    try:
+        cursor = conn.cursor()
+        sql, params = turn_sql.dialogue_locked_sql(dialogue_id, client_id)
+        await cursor.execute(f"BEGIN; {sql}", params)
+        cursor.nextset()  # past BEGIN's empty result, to the row
+        row = await cursor.fetchone()
+        try:
+            if row is None:
+                raise Dialogue.DoesNotExist(f"No dialogue {dialogue_id}")
+            dialogue = turn_sql.dialogue_of(row)
+            seat = seat_check(dialogue, user, on_behalf_of_seat, is_therapist=False)
+            if dialogue.stored_pk is not None:
+                raise _Duplicate
+            stored, changed = turn_do(
+                dialogue,
+                seat=seat,
+                user=user,
+                action=action,
+                text=text,
+                client_id=client_id,
+                expected_seq=expected_seq,
+            )
+        except (DialogueError, Dialogue.DoesNotExist, _Duplicate):
+            await cursor.execute("ROLLBACK")  # nothing was written; the row lock goes
+            raise
+        insert, insert_params = turn_sql.insert_sql(stored)
+        update, update_params = turn_sql.update_sql(dialogue, changed)
+        await cursor.execute(f"{insert}; {update}; COMMIT", [*insert_params, *update_params])
+        # The first result is the insert's: the new event's pk. The turn is stored now.
+        turn_sql.inserted(stored, (await cursor.fetchone())[0])
+        reusable = True
+        return Submitted(dialogue, stored, duplicate=False)
+    except _Duplicate:
+        reusable = True
+        return None  # a double tap: event_submit hands back the stored event
+    except (DialogueError, Dialogue.DoesNotExist):
+        reusable = True  # refused before anything was written, and rolled back
+        raise
+    finally:
+        _give_back(conn, reusable)
+
+
+class _Duplicate(Exception):
+    pass
+
+
+async def _take() -> psycopg.AsyncConnection:
+    pool = _pools.setdefault(asyncio.get_running_loop(), _Pool())
+    await pool.free.acquire()
+    try:
+        while pool.idle:
+            conn = pool.idle.pop()
+            if not conn.closed:
+                return conn
+        params = connection.get_connection_params()
+        # Client-side binding: several statements, with parameters, in one query string.
+        params["cursor_factory"] = psycopg.AsyncClientCursor
+        # Autocommit: this code says where each transaction begins and ends.
+        return await psycopg.AsyncConnection.connect(autocommit=True, **params)
+    except BaseException:
+        pool.free.release()
+        raise
+
+
+def _give_back(conn: psycopg.AsyncConnection, reusable: bool) -> None:
+    """Keep the connection for the next turn, or close it: one in an unknown state (a lost
+    connection, a cancelled turn) is never reused."""
+    pool = _pools[asyncio.get_running_loop()]
+    if reusable and not conn.closed:
+        pool.idle.append(conn)
+    elif not conn.closed:
+        asyncio.ensure_future(conn.close())
+    pool.free.release()
