@@ -90,6 +90,8 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             await self.close()
             return
         await self.accept()
+        if self.seat != FACILITATOR and turn_live.serves():
+            turn_live.warm()
         await self.send_view()
         if not self.together:
             await self._tell_group("presence.ask")

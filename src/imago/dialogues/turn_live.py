@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from contextlib import suppress
 from importlib import import_module
 
 import psycopg
@@ -34,18 +35,48 @@ from imago.dialogues.services import (
     turn_do,
 )
 
-# Connections per process (event loop), opened as turns need them and kept. A burst of turns
+# Connections per process (event loop), opened as screens arrive and kept. A burst of turns
 # waits for one of these rather than making PostgreSQL start a backend for each.
 CONNECTIONS = 8
 
 
 class _Pool:
     def __init__(self):
-        self.free = asyncio.Semaphore(CONNECTIONS)
+        self.free = asyncio.Semaphore(CONNECTIONS)  # one per turn under way
         self.idle: list[psycopg.AsyncConnection] = []
+        self.opened = 0  # open or opening: idle, in use, or warming
+
+    async def open(self) -> psycopg.AsyncConnection:
+        self.opened += 1
+        try:
+            params = connection.get_connection_params()
+            # Client-side binding: several statements, with parameters, in one query string.
+            params["cursor_factory"] = psycopg.AsyncClientCursor
+            # Autocommit: this code says where each transaction begins and ends.
+            return await psycopg.AsyncConnection.connect(autocommit=True, **params)
+        except BaseException:
+            self.opened -= 1
+            raise
+
+    async def warm(self) -> None:
+        with suppress(psycopg.Error, OSError):
+            self.idle.append(await self.open())
+
+    def close(self, conn: psycopg.AsyncConnection) -> None:
+        self.opened -= 1
+        if not conn.closed:
+            asyncio.ensure_future(conn.close())
 
 
 _pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Pool] = weakref.WeakKeyDictionary()
+
+
+def warm() -> None:
+    """A screen opened: make sure a connection waits for its first turn (up to CONNECTIONS per
+    process), so that turn does not wait for PostgreSQL to start a backend."""
+    pool = _pool()
+    if pool.opened < CONNECTIONS:
+        asyncio.ensure_future(pool.warm())
 
 
 def serves() -> bool:
@@ -116,19 +147,20 @@ class _Duplicate(Exception):
     pass
 
 
+def _pool() -> _Pool:
+    return _pools.setdefault(asyncio.get_running_loop(), _Pool())
+
+
 async def _take() -> psycopg.AsyncConnection:
-    pool = _pools.setdefault(asyncio.get_running_loop(), _Pool())
+    pool = _pool()
     await pool.free.acquire()
     try:
         while pool.idle:
             conn = pool.idle.pop()
             if not conn.closed:
                 return conn
-        params = connection.get_connection_params()
-        # Client-side binding: several statements, with parameters, in one query string.
-        params["cursor_factory"] = psycopg.AsyncClientCursor
-        # Autocommit: this code says where each transaction begins and ends.
-        return await psycopg.AsyncConnection.connect(autocommit=True, **params)
+            pool.opened -= 1
+        return await pool.open()
     except BaseException:
         pool.free.release()
         raise
@@ -137,9 +169,9 @@ async def _take() -> psycopg.AsyncConnection:
 def _give_back(conn: psycopg.AsyncConnection, reusable: bool) -> None:
     """Keep the connection for the next turn, or close it: one in an unknown state (a lost
     connection, a cancelled turn) is never reused."""
-    pool = _pools[asyncio.get_running_loop()]
+    pool = _pool()
     if reusable and not conn.closed:
         pool.idle.append(conn)
-    elif not conn.closed:
-        asyncio.ensure_future(conn.close())
+    else:
+        pool.close(conn)
     pool.free.release()
