@@ -245,6 +245,7 @@ class Line:
     text: str  # the words, for a speaking turn; empty otherwise
     at: datetime
     at_label: str
+    at_iso: str
 
 
 def _line(event: DialogueEvent, step: Step) -> Line:
@@ -258,7 +259,8 @@ def _line(event: DialogueEvent, step: Step) -> Line:
     else:
         label = TRANSCRIPT[action]
     text = event.text if action in SPEAKING else ""
-    return Line(event.seq, event.actor, action, label, text, event.at, _clock(event.at))
+    at = event.at
+    return Line(event.seq, event.actor, action, label, text, at, _clock(at), at.isoformat())
 
 
 def lines_of(dialogue: Dialogue, events: list[DialogueEvent]) -> list[Line]:
@@ -304,8 +306,7 @@ def _transcript(
             "action": "request",
             "label": "Asked: is now a good time to talk?",
             "text": "",
-            "at": dialogue.created_at.isoformat(),
-            "at_label": _clock(dialogue.created_at),
+            **_asked_at(dialogue),
         }
     ]
     for line in lines:
@@ -317,11 +318,22 @@ def _transcript(
                 "action": line.action.value,
                 "label": line.label,
                 "text": line.text,
-                "at": line.at.isoformat(),
+                "at": line.at_iso,
                 "at_label": line.at_label,
             }
         )
     return items
+
+
+def _asked_at(dialogue: Dialogue) -> dict:
+    # Kept on the instance: a live screen builds a view of the same dialogue at every turn,
+    # and reading the current time zone from the event loop is slow (asgiref's Local).
+    cached = dialogue.__dict__.get("_asked_at")
+    if cached is None or cached[0] != dialogue.created_at:
+        at = dialogue.created_at
+        cached = (at, {"at": at.isoformat(), "at_label": _clock(at)})
+        dialogue.__dict__["_asked_at"] = cached
+    return cached[1]
 
 
 def _lines(dialogue: Dialogue, lines: list[Line] | None) -> list[Line]:

@@ -11,7 +11,8 @@ cursor is what allows several statements with parameters in one string.
 
 It stores only the turns it was made for: a partner on their own screen or the shared screen,
 with no coach installed. Anything else (a client_id seen before, the therapist's pause, a turn
-for the coach to read first) is answered with None, and the caller takes event_submit.
+for the coach to read first, a broken connection) is answered with None, and the caller takes
+event_submit.
 SQLite has no such connection; there the room always uses event_submit.
 """
 
@@ -139,6 +140,11 @@ async def event_submit_live(
     except (DialogueError, Dialogue.DoesNotExist):
         reusable = True  # refused before anything was written, and rolled back
         raise
+    except psycopg.OperationalError:
+        # The connection broke (PostgreSQL restarted, a network cut): this one is closed, and
+        # event_submit, on Django's own connection, takes the turn. Had the COMMIT gone
+        # through before the break, event_submit finds the client_id and stores nothing twice.
+        return None
     finally:
         _give_back(conn, reusable)
 
