@@ -231,7 +231,7 @@ def test_a_turn_waits_for_the_dialogue_row_and_then_sees_what_changed(world):
 
     def first_screen():
         with transaction.atomic():
-            turn_sql.dialogue_locked(dialogue.pk, "first-screen")
+            turn_sql.dialogue_locked(dialogue.pk)
             holding.set()
             time.sleep(0.5)
             submit(dialogue, world.partner_b, "accept", expected_seq=0)

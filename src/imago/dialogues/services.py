@@ -232,16 +232,16 @@ def event_submit(
     """
     client_id_check(client_id)
     with transaction.atomic():
-        dialogue = turn_sql.dialogue_locked(dialogue_id, client_id)
+        dialogue = turn_sql.dialogue_locked(dialogue_id)
         is_therapist = (
             as_facilitator
             and dialogue.seat_of(user) is None
             and couples_for_therapist(user).filter(pk=dialogue.couple_id).exists()
         )
         seat = seat_check(dialogue, user, on_behalf_of_seat, is_therapist=is_therapist)
-        if dialogue.stored_pk is not None:
-            stored = DialogueEvent.objects.get(pk=dialogue.stored_pk)
-            return Submitted(dialogue, stored, duplicate=True)
+        stored_pk = turn_sql.event_stored_pk(dialogue.pk, client_id)
+        if stored_pk is not None:
+            return Submitted(dialogue, DialogueEvent.objects.get(pk=stored_pk), duplicate=True)
         stored, changed = turn_do(
             dialogue,
             seat=seat,

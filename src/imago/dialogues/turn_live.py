@@ -5,9 +5,9 @@ the database (BEGIN, lock, look-up, insert, update, COMMIT) and two hops between
 and the thread. Under load each of them waits for the process's GIL or for the busy loop
 (BENCHMARKS.md). Here the same statements (turn_sql) and the same checks (services.seat_check
 and turn_do) run on the event loop itself, on a psycopg async connection, in two round trips:
-BEGIN with the lock and look-up, then the insert and update with COMMIT. Each round trip is one
-query string of several statements, which PostgreSQL runs in order; a client-side binding
-cursor is what allows several statements with parameters in one string.
+BEGIN with the lock and the client_id look-up, then the insert and update with COMMIT. Each
+round trip is one query string of several statements, which PostgreSQL runs in order; a
+client-side binding cursor is what allows several statements with parameters in one string.
 
 It stores only the turns it was made for: a partner on their own screen or the shared screen,
 with no coach installed. Anything else (a client_id seen before, the therapist's pause, a turn
@@ -100,20 +100,26 @@ async def event_submit_live(
     client_id_check(client_id)
     if getattr(import_module("imago.coach"), "review", None) is not None:
         return None  # the coach reads the last words through the ORM (services.coach_review)
-    conn = await _take()
+    try:
+        conn = await _take()
+    except psycopg.OperationalError:
+        return None  # PostgreSQL full or away: event_submit tries, and answers for it
     reusable = False  # only a connection whose transaction ended as planned
     try:
         cursor = conn.cursor()
-        sql, params = turn_sql.dialogue_locked_sql(dialogue_id, client_id)
-        await cursor.execute(f"BEGIN; {sql}", params)
+        locked, locked_params = turn_sql.dialogue_locked_sql(dialogue_id)
+        seen, seen_params = turn_sql.event_stored_sql(dialogue_id, client_id)
+        await cursor.execute(f"BEGIN; {locked}; {seen}", [*locked_params, *seen_params])
         cursor.nextset()  # past BEGIN's empty result, to the row
         row = await cursor.fetchone()
+        cursor.nextset()  # the look-up, run after the lock (turn_sql.event_stored_pk says why)
+        stored_pk = await cursor.fetchone()
         try:
             if row is None:
                 raise Dialogue.DoesNotExist(f"No dialogue {dialogue_id}")
             dialogue = turn_sql.dialogue_of(row)
             seat = seat_check(dialogue, user, on_behalf_of_seat, is_therapist=False)
-            if dialogue.stored_pk is not None:
+            if stored_pk is not None:
                 raise _Duplicate
             stored, changed = turn_do(
                 dialogue,

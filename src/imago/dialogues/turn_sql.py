@@ -1,4 +1,4 @@
-"""A turn's statements (lock with look-up, insert, update) in plain SQL.
+"""A turn's statements (lock, look-up, insert, update) in plain SQL.
 
 Every turn of every live dialogue runs them, and through the ORM they cost about four times the
 CPU, nearly all of it compiling the queries rather than running them (BENCHMARKS.md: 0.15-0.35
@@ -24,12 +24,11 @@ from imago.couples.models import Couple
 from imago.dialogues.models import Dialogue, DialogueEvent
 
 
-def dialogue_locked(pk: int, client_id: str) -> Dialogue:
+def dialogue_locked(pk: int) -> Dialogue:
     """The dialogue, its row locked until the transaction ends (where the database can lock a
     row: SQLite has one writer at a time anyway), with the couple's `ended_at` as
-    `couple_ended_at` and the pk of the event already stored under this client_id (a double
-    tap or a replayed message) as `stored_pk`, or None."""
-    sql, params = dialogue_locked_sql(pk, client_id)
+    `couple_ended_at`."""
+    sql, params = dialogue_locked_sql(pk)
     with _db().cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
@@ -38,8 +37,8 @@ def dialogue_locked(pk: int, client_id: str) -> Dialogue:
     return dialogue_of(row)
 
 
-def dialogue_locked_sql(pk: int, client_id: str) -> tuple[str, list]:
-    return _locked_text(), [client_id, pk]
+def dialogue_locked_sql(pk: int) -> tuple[str, list]:
+    return _locked_text(), [pk]
 
 
 def dialogue_of(row) -> Dialogue:
@@ -50,8 +49,23 @@ def dialogue_of(row) -> Dialogue:
     values = [_from_db(field, value, db) for field, value in zip(fields, row, strict=False)]
     dialogue = Dialogue.from_db(db.alias, [f.attname for f in fields], values)
     dialogue.couple_ended_at = _from_db(Couple._meta.get_field("ended_at"), row[len(fields)], db)
-    dialogue.stored_pk = row[len(fields) + 1]
     return dialogue
+
+
+def event_stored_pk(dialogue_id: int, client_id: str) -> int | None:
+    """The event already stored under this screen's client_id (a double tap or a replayed
+    message), if any. Its own statement, run after the lock: a statement that waited for the
+    row lock still reads other tables as they were when it began, so a look-up folded into the
+    locking one missed a copy of the same turn committed during the wait."""
+    sql, params = event_stored_sql(dialogue_id, client_id)
+    with _db().cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def event_stored_sql(dialogue_id: int, client_id: str) -> tuple[str, list]:
+    return _stored_text(), [dialogue_id, client_id]
 
 
 def insert(instance: Model) -> None:
@@ -97,14 +111,19 @@ def _locked_text() -> str:
     q = db.ops.quote_name
     lock = " FOR UPDATE OF d" if db.features.has_select_for_update_of else ""
     columns = ", ".join(f"d.{q(field.column)}" for field in Dialogue._meta.concrete_fields)
-    stored = (
-        f"SELECT e.{q('id')} FROM {q(DialogueEvent._meta.db_table)} e "
-        f"WHERE e.{q('dialogue_id')} = d.{q('id')} AND e.{q('client_id')} = %s"
-    )
     return (
-        f"SELECT {columns}, c.{q('ended_at')}, ({stored}) "
+        f"SELECT {columns}, c.{q('ended_at')} "
         f"FROM {q(Dialogue._meta.db_table)} d JOIN {q(Couple._meta.db_table)} c "
         f"ON c.{q('id')} = d.{q('couple_id')} WHERE d.{q('id')} = %s{lock}"
+    )
+
+
+@cache
+def _stored_text() -> str:
+    q = _db().ops.quote_name
+    return (
+        f"SELECT {q('id')} FROM {q(DialogueEvent._meta.db_table)} "
+        f"WHERE {q('dialogue_id')} = %s AND {q('client_id')} = %s"
     )
 
 
