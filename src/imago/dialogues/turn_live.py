@@ -12,8 +12,7 @@ client-side binding cursor is what allows several statements with parameters in 
 It stores only the turns it was made for: a partner on their own screen or the shared screen,
 with no coach installed. Anything else (a client_id seen before, the therapist's pause, a turn
 for the coach to read first, a broken connection) is answered with None, and the caller takes
-event_submit.
-SQLite has no such connection; there the room always uses event_submit.
+event_submit. SQLite has no such connection; there the room always uses event_submit.
 """
 
 from __future__ import annotations
