@@ -238,21 +238,22 @@ def event_submit(
             and dialogue.seat_of(user) is None
             and couples_for_therapist(user).filter(pk=dialogue.couple_id).exists()
         )
-        seat = seat_check(dialogue, user, on_behalf_of_seat, is_therapist=is_therapist)
         stored_pk = turn_sql.event_stored_pk(dialogue.pk, client_id)
-        if stored_pk is not None:
-            return Submitted(dialogue, DialogueEvent.objects.get(pk=stored_pk), duplicate=True)
-        stored, changed = turn_do(
+        stored = turn_do(
             dialogue,
-            seat=seat,
             user=user,
             action=action,
             text=text,
             client_id=client_id,
             expected_seq=expected_seq,
+            on_behalf_of_seat=on_behalf_of_seat,
+            is_therapist=is_therapist,
+            stored_pk=stored_pk,
         )
+        if stored is None:
+            return Submitted(dialogue, DialogueEvent.objects.get(pk=stored_pk), duplicate=True)
         turn_sql.insert(stored)
-        turn_sql.update(dialogue, changed)
+        turn_sql.update(dialogue, TURN_FIELDS)
     return Submitted(dialogue, stored, duplicate=False)
 
 
@@ -261,7 +262,7 @@ def client_id_check(client_id) -> None:
         raise DialogueError("This message could not be matched to your screen. Please reload.")
 
 
-def seat_check(dialogue: Dialogue, user, on_behalf_of_seat: str | None, *, is_therapist: bool):
+def _seat(dialogue: Dialogue, user, on_behalf_of_seat: str | None, *, is_therapist: bool) -> str:
     """The seat this user acts from (see event_submit), or a refusal."""
     seat = dialogue.seat_of(user)
     if seat is None and is_therapist:
@@ -280,22 +281,29 @@ def seat_check(dialogue: Dialogue, user, on_behalf_of_seat: str | None, *, is_th
     return seat
 
 
+# The dialogue's fields a turn changes (turn_do), written back with the new event.
 TURN_FIELDS = ["seq", "state", "step", "started_at", "closed_at"]
 
 
 def turn_do(
     dialogue: Dialogue,
     *,
-    seat: str,
     user,
     action: str,
     text: str,
     client_id: str,
     expected_seq: int | None,
-) -> tuple[DialogueEvent, list[str]]:
-    """Check one turn against what the locked dialogue row says, then make it: the new event
-    (not stored yet) and the dialogue's fields it changed (TURN_FIELDS). Reads nothing from the
+    on_behalf_of_seat: str | None,
+    is_therapist: bool,
+    stored_pk: int | None,
+) -> DialogueEvent | None:
+    """Check one turn against what the locked dialogue row says, then make it: the new event,
+    not stored yet, with the dialogue's TURN_FIELDS moved on; or None when the event under this
+    client_id is stored already (stored_pk: a double tap, a replay). Reads nothing from the
     database, so the same check serves event_submit and the live room's turn_live."""
+    seat = _seat(dialogue, user, on_behalf_of_seat, is_therapist=is_therapist)
+    if stored_pk is not None:
+        return None
     if expected_seq is not None and expected_seq != dialogue.seq:
         raise DialogueError(
             "The dialogue moved on while this screen was behind. It now shows where you both are.",
@@ -338,4 +346,4 @@ def turn_do(
         dialogue.started_at = now
     if state.step == Step.CLOSED:
         dialogue.closed_at = now
-    return stored, TURN_FIELDS
+    return stored

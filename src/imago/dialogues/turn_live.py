@@ -3,8 +3,8 @@
 services.event_submit runs on a worker thread, through Django's connection: six round trips to
 the database (BEGIN, lock, look-up, insert, update, COMMIT) and two hops between the event loop
 and the thread. Under load each of them waits for the process's GIL or for the busy loop
-(BENCHMARKS.md). Here the same statements (turn_sql) and the same checks (services.seat_check
-and turn_do) run on the event loop itself, on a psycopg async connection, in two round trips:
+(BENCHMARKS.md). Here the same statements (turn_sql) and the same checks (services.turn_do)
+run on the event loop itself, on a psycopg async connection, in two round trips:
 BEGIN with the lock and the client_id look-up, then the insert and update with COMMIT. Each
 round trip is one query string of several statements, which PostgreSQL runs in order; a
 client-side binding cursor is what allows several statements with parameters in one string.
@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 from contextlib import suppress
+from functools import cache
 from importlib import import_module
 
 import psycopg
@@ -28,10 +29,10 @@ from django.db import connection
 from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue
 from imago.dialogues.services import (
+    TURN_FIELDS,
     DialogueError,
     Submitted,
     client_id_check,
-    seat_check,
     turn_do,
 )
 
@@ -79,6 +80,7 @@ def warm() -> None:
         asyncio.ensure_future(pool.warm())
 
 
+@cache  # asked at every turn; the database of a process does not change
 def serves() -> bool:
     """Whether this database can take turns here (PostgreSQL through psycopg 3)."""
     return connection.vendor == "postgresql" and connection.Database is psycopg
@@ -107,33 +109,34 @@ async def event_submit_live(
     try:
         cursor = conn.cursor()
         locked, locked_params = turn_sql.dialogue_locked_sql(dialogue_id)
-        seen, seen_params = turn_sql.event_stored_sql(dialogue_id, client_id)
-        await cursor.execute(f"BEGIN; {locked}; {seen}", [*locked_params, *seen_params])
+        look_up, look_up_params = turn_sql.event_stored_sql(dialogue_id, client_id)
+        await cursor.execute(f"BEGIN; {locked}; {look_up}", [*locked_params, *look_up_params])
         cursor.nextset()  # past BEGIN's empty result, to the row
         row = await cursor.fetchone()
         cursor.nextset()  # the look-up, run after the lock (turn_sql.event_stored_pk says why)
-        stored_pk = await cursor.fetchone()
+        seen = await cursor.fetchone()
         try:
             if row is None:
                 raise Dialogue.DoesNotExist(f"No dialogue {dialogue_id}")
             dialogue = turn_sql.dialogue_of(row)
-            seat = seat_check(dialogue, user, on_behalf_of_seat, is_therapist=False)
-            if stored_pk is not None:
-                raise _Duplicate
-            stored, changed = turn_do(
+            stored = turn_do(
                 dialogue,
-                seat=seat,
                 user=user,
                 action=action,
                 text=text,
                 client_id=client_id,
                 expected_seq=expected_seq,
+                on_behalf_of_seat=on_behalf_of_seat,
+                is_therapist=False,
+                stored_pk=seen[0] if seen else None,
             )
+            if stored is None:
+                raise _Duplicate
         except (DialogueError, Dialogue.DoesNotExist, _Duplicate):
             await cursor.execute("ROLLBACK")  # nothing was written; the row lock goes
             raise
         insert, insert_params = turn_sql.insert_sql(stored)
-        update, update_params = turn_sql.update_sql(dialogue, changed)
+        update, update_params = turn_sql.update_sql(dialogue, TURN_FIELDS)
         await cursor.execute(f"{insert}; {update}; COMMIT", [*insert_params, *update_params])
         # The first result is the insert's: the new event's pk. The turn is stored now.
         turn_sql.inserted(stored, (await cursor.fetchone())[0])

@@ -161,13 +161,13 @@ def _db():
 def _from_db(field, value, db):
     # What the ORM does when it reads a column: the backend's converters (SQLite's text
     # dates, say), then the field's own (JSON, decryption).
-    for convert in _converters(field, db.vendor):
+    for convert in _converters(field):
         value = convert(value, field.cached_col, db)
     return value
 
 
 @cache
-def _converters(field, vendor: str) -> list:
+def _converters(field) -> list:
     db = _db()
     return db.ops.get_db_converters(field.cached_col) + field.get_db_converters(db)
 
