@@ -432,3 +432,179 @@ async def test_on_two_screens_acting_for_the_other_seat_is_refused_as_stale(worl
     assert by_live.value.stale and by_live.value.message == by_orm.value.message
     assert await stored(dialogue) == (0, [])
     assert all_idle(pool) and await row_is_free(dialogue)
+
+
+# Checked against the screen's copy (`seen`): one statement when the row is still that copy.
+
+
+@sync_to_async
+def copy_of(dialogue) -> Dialogue:
+    """The dialogue as a live screen holds it (the consumer's copy is loaded like this)."""
+    return Dialogue.objects.select_related("couple", "seat_a", "seat_b").get(pk=dialogue.pk)
+
+
+async def unchanged(seen, user, action, text="", **kwargs):
+    """turn_live's one-statement path alone: a Submitted, or None when it wrote nothing."""
+    turn = {
+        "user": user,
+        "action": action,
+        "text": text,
+        "client_id": kwargs.pop("client_id", new_client_id()),
+        "expected_seq": kwargs.pop("expected_seq", None),
+        "on_behalf_of_seat": kwargs.pop("on_behalf_of_seat", None),
+        "is_therapist": False,
+    }
+    conn = await turn_live._take()
+    try:
+        return await turn_live._if_unchanged(conn.cursor(), seen, turn)
+    finally:
+        turn_live._give_back(conn, True)
+
+
+async def test_a_turn_checked_against_a_current_copy_reads_back_like_event_submit(world, pool):
+    """The path every live turn takes: the same rows as event_submit's, and the copy the
+    screen holds is left as it was (the screen moves it on when the change comes)."""
+    ours = await sync_to_async(dialogue_request)(person=world.partner_a)
+    theirs = await sync_to_async(dialogue_request)(person=world.other_couple)
+    seen = await copy_of(ours)
+    accepted = await unchanged(seen, world.partner_b, "accept", expected_seq=0)
+    await orm(theirs, world.other_partner, "accept")
+    assert isinstance(accepted, Submitted) and accepted.event.seq == 1
+    assert seen.seq == 0 and seen.step == "appointment"  # untouched
+    seen = await copy_of(ours)
+    sent = await unchanged(seen, world.partner_a, "send", "  I feel rushed.  ", expected_seq=1)
+    await orm(theirs, world.other_couple, "send", "  I feel rushed.  ")
+
+    @sync_to_async
+    def read(dialogue):
+        row = Dialogue.objects.get(pk=dialogue.pk)
+        return row, list(DialogueEvent.objects.filter(dialogue=row).order_by("seq"))
+
+    (row, events), (their_row, their_events) = await read(ours), await read(theirs)
+    assert [(e.seq, e.action, e.actor, e.text) for e in events] == [
+        (e.seq, e.action, e.actor, e.text) for e in their_events
+    ]
+    assert events[-1].text == "I feel rushed." and events[-1].author_id == world.partner_a.pk
+    assert events[-1].pk == sent.event.pk and events[-1].at == sent.event.at
+    assert (row.seq, row.step, row.state) == (their_row.seq, their_row.step, their_row.state)
+    assert (row.seq, row.step) == (sent.dialogue.seq, sent.dialogue.step) == (2, "mirror")
+    assert row.started_at == events[0].at and row.closed_at is None
+    assert all_idle(pool) and await row_is_free(dialogue=ours)
+
+
+async def test_a_copy_behind_the_row_writes_nothing_and_the_locked_path_answers(
+    world, dialogue, pool
+):
+    """The screen's copy missed a turn (its change is still on the way). Checked against the
+    copy, the next turn is refused or would be written at the wrong seq: nothing is written,
+    and the locked path, reading the row, gives the true answer."""
+    seen = await copy_of(dialogue)  # seq 0: "is now a good time?"
+    await live(dialogue, world.partner_b, "accept")
+    # The copy would accept "ready now" again: the row has moved on, so nothing is written.
+    assert await unchanged(seen, world.partner_b, "accept") is None
+    assert await stored(dialogue) == (1, [(1, "accept", "b")])
+    with pytest.raises(DialogueError, match="your partner's turn"):
+        await live(dialogue, world.partner_b, "accept", seen=seen)
+    # The copy refuses Ana's send (it still waits for Ben): the row allows it, and it is stored.
+    assert await unchanged(seen, world.partner_a, "send", "Hello") is None
+    sent = await live(dialogue, world.partner_a, "send", "Hello", seen=seen)
+    assert sent.event.seq == 2
+    assert await stored(dialogue) == (2, [(1, "accept", "b"), (2, "send", "a")])
+    assert all_idle(pool) and await row_is_free(dialogue)
+
+
+def _cancel(world, dialogue):
+    dialogue_cancel(person=world.partner_a, dialogue=dialogue)
+
+
+def _name_a_time(world, dialogue):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from imago.dialogues.services import appointment_ready_at
+
+    later = timezone.now() + timedelta(hours=1)
+    appointment_ready_at(person=world.partner_b, dialogue=dialogue, ready_at=later)
+
+
+def _share_the_screen(world, dialogue):
+    dialogue_set_shared_device(person=world.partner_a, dialogue=dialogue, shared=True)
+
+
+def _unlink(world, dialogue):
+    from imago.couples.services import couple_unlink
+
+    couple_unlink(person=world.partner_a)
+
+
+CHANGED_OUTSIDE_A_TURN = {
+    "cancelled": _cancel,
+    "a time named": _name_a_time,
+    "shared screen": _share_the_screen,
+    "couple unlinked": _unlink,
+}
+
+
+@pytest.mark.parametrize("change", CHANGED_OUTSIDE_A_TURN.values(), ids=CHANGED_OUTSIDE_A_TURN)
+async def test_a_change_made_outside_a_turn_sends_the_turn_the_locked_way(
+    world, dialogue, pool, change
+):
+    """A copy from before a cancel, a named time, a switch to the shared screen or the couple
+    unlinking: seq has not moved, but the row is not the copy any more. Nothing is written on
+    the copy's word, and the answer is the locked path's, the same as event_submit's."""
+    seen = await copy_of(dialogue)
+    await sync_to_async(lambda: change(world, Dialogue.objects.get(pk=dialogue.pk)))()
+    assert await unchanged(seen, world.partner_b, "accept") is None
+    assert await stored(dialogue) == (0, [])
+    try:
+        by_orm = await orm(dialogue, world.partner_b, "accept", client_id="orm")
+    except DialogueError as error:
+        with pytest.raises(DialogueError) as by_live:
+            await live(dialogue, world.partner_b, "accept", seen=seen)
+        assert by_live.value.message == error.message
+        assert await stored(dialogue) == (0, [])
+    else:  # a named time still lets Ben say "ready now": event_submit stored it
+        assert by_orm.event.seq == 1
+    assert all_idle(pool) and await row_is_free(dialogue)
+
+
+async def test_the_transcript_consent_is_not_pinned(world, dialogue, pool):
+    """Sharing the transcript with the therapist is not something a turn reads, and it does
+    not tell the open screens: a copy from before it must still take the one-statement path,
+    or every later turn of that screen would take the long way."""
+    from imago.dialogues.services import transcript_consent_set
+
+    seen = await copy_of(dialogue)
+    await sync_to_async(transcript_consent_set)(
+        person=world.partner_a, dialogue=dialogue, shared=True
+    )
+    assert (await unchanged(seen, world.partner_b, "accept")).event.seq == 1
+
+
+async def test_a_client_id_stored_already_writes_nothing_on_the_copy(world, dialogue, pool):
+    """A replayed message whose words the current copy would accept: the insert meets the
+    unique client_id, and the statement, alone in its transaction, leaves the row as it was
+    (no seq moved on without its event). The connection is idle and kept."""
+    await live(dialogue, world.partner_b, "accept", client_id="msg-1")
+    seen = await copy_of(dialogue)
+    [pid] = pids(pool)
+    assert await unchanged(seen, world.partner_a, "send", "Hello", client_id="msg-1") is None
+    assert await stored(dialogue) == (1, [(1, "accept", "b")])
+    assert all_idle(pool) and pids(pool) == [pid] and await row_is_free(dialogue)
+
+
+async def test_two_taps_on_the_same_copy_store_one_turn_and_refuse_the_other(world, dialogue, pool):
+    """Two tabs with the same copy send "ready now" at the same instant: both statements wait
+    for the row; the first writes, the second finds seq moved on, writes nothing, and the
+    locked path refuses it as stale."""
+    seen = await copy_of(dialogue)
+    results = await at_once(
+        dialogue,
+        live(dialogue, world.partner_b, "accept", expected_seq=0, seen=seen),
+        live(dialogue, world.partner_b, "accept", expected_seq=0, seen=seen),
+    )
+    assert sorted(type(result).__name__ for result in results) == ["DialogueError", "Submitted"]
+    assert [r for r in results if isinstance(r, DialogueError)][0].stale
+    assert await stored(dialogue) == (1, [(1, "accept", "b")])
+    assert all_idle(pool) and await row_is_free(dialogue)

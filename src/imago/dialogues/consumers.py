@@ -185,7 +185,7 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         try:
             submitted = None
             if self.seat != FACILITATOR and turn_live.serves():
-                submitted = await turn_live.event_submit_live(**turn)
+                submitted = await turn_live.event_submit_live(**turn, seen=self.copy.dialogue)
             if submitted is None:
                 submitted = await db(event_submit)(**turn, as_facilitator=self.seat == FACILITATOR)
         except (DialogueError, Dialogue.DoesNotExist) as error:
@@ -196,12 +196,17 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_fresh_view()
             return
         # The turn is committed: stored before anyone hears of it.
+        change = None
         if not submitted.duplicate:
             change = change_of(submitted.dialogue, submitted.event)
             await self.channel_layer.group_send(
                 self.group, {"type": "dialogue.changed", "change": change}
             )
         await self.send_json({"type": "ack", "client_id": client_id, "seq": submitted.event.seq})
+        if change is not None and self.copy.apply(change):
+            # This screen's own view now, not after the change's trip through the channel
+            # layer (which then finds the copy has it).
+            await self.send_view()
 
     async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
         reply = {"type": "refused", "message": message, "stale": stale}

@@ -31,6 +31,7 @@ from imago.dialogue import (
 from imago.dialogue.protocol import SPEAKING
 from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue, DialogueEvent
+from imago.dialogues.turn_sql import TURN_FIELDS
 
 # "Is now a good time?" waits this long for an answer, and a named time this long after it
 # comes; then the request lapses and either partner can ask again.
@@ -282,9 +283,6 @@ def _seat(dialogue: Dialogue, user, on_behalf_of_seat: str | None, *, is_therapi
 
 
 # The dialogue's fields a turn changes (turn_do), written back with the new event.
-TURN_FIELDS = ["seq", "state", "step", "started_at", "closed_at"]
-
-
 def turn_do(
     dialogue: Dialogue,
     *,

@@ -9,6 +9,11 @@ BEGIN with the lock and the client_id look-up, then the insert and update with C
 round trip is one query string of several statements, which PostgreSQL runs in order; a
 client-side binding cursor is what allows several statements with parameters in one string.
 
+Most turns need one round trip and no lock (Zulip's check-then-do): the screen holds a copy of
+the dialogue (room.RoomCopy), the turn is checked against that, and a single statement stores
+it only if the row still is that copy (turn_sql.turn_if_unchanged_sql). When the copy is behind
+or was changed meanwhile, the statement writes nothing and the locked path above decides.
+
 It stores only the turns it was made for: a partner on their own screen or the shared screen,
 with no coach installed. Anything else (a client_id seen before, the therapist's pause, a turn
 for the coach to read first, a broken connection) is answered with None, and the caller takes
@@ -18,6 +23,7 @@ event_submit. SQLite has no such connection; there the room always uses event_su
 from __future__ import annotations
 
 import asyncio
+import copy
 import weakref
 from contextlib import suppress
 from functools import cache
@@ -29,12 +35,12 @@ from django.db import connection
 from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue
 from imago.dialogues.services import (
-    TURN_FIELDS,
     DialogueError,
     Submitted,
     client_id_check,
     turn_do,
 )
+from imago.dialogues.turn_sql import TURN_FIELDS
 
 # Connections per process (event loop), opened as screens arrive and kept. A burst of turns
 # waits for one of these rather than making PostgreSQL start a backend for each.
@@ -95,9 +101,15 @@ async def event_submit_live(
     client_id: str,
     expected_seq: int | None = None,
     on_behalf_of_seat: str | None = None,
+    seen: Dialogue | None = None,
 ) -> Submitted | None:
     """As services.event_submit for a partner's turn (same checks, same refusals, same rows),
-    or None when the turn needs event_submit."""
+    or None when the turn needs event_submit.
+
+    `seen` is the dialogue as the screen's copy holds it (room.RoomCopy). The turn is checked
+    against it and stored in one round trip if the row is still the same (_if_unchanged);
+    otherwise, or when the check refuses (the copy may be behind), it is checked again under
+    the row's lock."""
     client_id_check(client_id)
     if getattr(import_module("imago.coach"), "review", None) is not None:
         return None  # the coach reads the last words through the ORM (services.coach_review)
@@ -106,30 +118,34 @@ async def event_submit_live(
     except psycopg.OperationalError:
         return None  # PostgreSQL full or away: event_submit tries, and answers for it
     reusable = False  # only a connection whose transaction ended as planned
+    turn = {
+        "user": user,
+        "action": action,
+        "text": text,
+        "client_id": client_id,
+        "expected_seq": expected_seq,
+        "on_behalf_of_seat": on_behalf_of_seat,
+        "is_therapist": False,
+    }
     try:
         cursor = conn.cursor()
+        if seen is not None:
+            submitted = await _if_unchanged(cursor, seen, turn)
+            if submitted is not None:
+                reusable = True
+                return submitted
         locked, locked_params = turn_sql.dialogue_locked_sql(dialogue_id)
         look_up, look_up_params = turn_sql.event_stored_sql(dialogue_id, client_id)
         await cursor.execute(f"BEGIN; {locked}; {look_up}", [*locked_params, *look_up_params])
         cursor.nextset()  # past BEGIN's empty result, to the row
         row = await cursor.fetchone()
         cursor.nextset()  # the look-up, run after the lock (turn_sql.event_stored_pk says why)
-        seen = await cursor.fetchone()
+        stored_row = await cursor.fetchone()
         try:
             if row is None:
                 raise Dialogue.DoesNotExist(f"No dialogue {dialogue_id}")
             dialogue = turn_sql.dialogue_of(row)
-            stored = turn_do(
-                dialogue,
-                user=user,
-                action=action,
-                text=text,
-                client_id=client_id,
-                expected_seq=expected_seq,
-                on_behalf_of_seat=on_behalf_of_seat,
-                is_therapist=False,
-                stored_pk=seen[0] if seen else None,
-            )
+            stored = turn_do(dialogue, **turn, stored_pk=stored_row[0] if stored_row else None)
             if stored is None:
                 raise _Duplicate
         except (DialogueError, Dialogue.DoesNotExist, _Duplicate):
@@ -159,6 +175,31 @@ async def event_submit_live(
 
 class _Duplicate(Exception):
     pass
+
+
+async def _if_unchanged(cursor, seen: Dialogue, turn: dict) -> Submitted | None:
+    """Check-then-do on the screen's copy, without a lock: turn_do on a copy of `seen`, then
+    one statement that writes only if the row still is `seen` (turn_sql.turn_if_unchanged_sql).
+    None when the check refuses, the row moved on, or the client_id is stored already: the
+    locked path then gives the answer (a refusal, a stale screen, the stored event)."""
+    dialogue = copy.copy(seen)  # turn_do moves it on; the screen's copy moves on the change
+    dialogue.couple_ended_at = seen.couple.ended_at  # as dialogue_locked reads it
+    try:
+        stored = turn_do(dialogue, **turn, stored_pk=None)
+    except DialogueError:
+        return None
+    if stored is None:
+        return None
+    sql, params = turn_sql.turn_if_unchanged_sql(seen, dialogue, stored)
+    try:
+        await cursor.execute(sql, params)
+    except psycopg.errors.UniqueViolation:
+        return None  # a copy of this turn is stored: one statement, so nothing was written
+    row = await cursor.fetchone()
+    if row is None:
+        return None
+    turn_sql.inserted(stored, row[0])
+    return Submitted(dialogue, stored, duplicate=False)
 
 
 def _pool() -> _Pool:

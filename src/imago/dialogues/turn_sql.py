@@ -23,6 +23,10 @@ from django.db.models import Model
 from imago.couples.models import Couple
 from imago.dialogues.models import Dialogue, DialogueEvent
 
+# The dialogue's columns a turn writes (services.turn_do moves them on); every other column is
+# pinned by turn_if_unchanged_sql.
+TURN_FIELDS = ["seq", "state", "step", "started_at", "closed_at"]
+
 
 def dialogue_locked(pk: int) -> Dialogue:
     """The dialogue, its row locked until the transaction ends (where the database can lock a
@@ -101,6 +105,25 @@ def update_sql(instance: Model, names: list[str]) -> tuple[str, list]:
     return _update_text(type(instance), tuple(names)), [*_values(instance, fields), instance.pk]
 
 
+def turn_if_unchanged_sql(
+    before: Dialogue, after: Dialogue, event: DialogueEvent
+) -> tuple[str, list]:
+    """One statement that stores a turn checked against a copy of the dialogue (`before`, as
+    a live screen holds it) only if the row still is that copy: the same seq (every turn moves
+    it on), the same value in every other column a turn reads (a named time, a cancel, the
+    shared screen), and the couple not ended. Then it updates the row to `after` and inserts
+    the event; otherwise it writes nothing and returns no row. Alone in its transaction, it is
+    atomic; a turn racing it waits for the row and finds seq moved on."""
+    pinned = _pinned_fields()
+    params = [
+        *_values(after, [Dialogue._meta.get_field(name) for name in TURN_FIELDS]),
+        before.pk,
+        *_values(before, pinned),
+        *_values(event, _insert_fields(DialogueEvent)),
+    ]
+    return _turn_if_unchanged_text(), params
+
+
 # Statement text, made once per process: quoting names through the connection costs more than
 # running the statements.
 
@@ -150,6 +173,40 @@ def _update_text(model: type[Model], names: tuple[str, ...]) -> str:
     meta = model._meta
     sets = ", ".join(f"{q(meta.get_field(name).column)} = %s" for name in names)
     return f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"
+
+
+# Columns no turn reads (services.turn_do): changed without telling the room, so not pinned.
+NOT_READ_BY_TURNS = {"transcript_shared_by_a_at", "transcript_shared_by_b_at"}
+
+
+@cache
+def _pinned_fields() -> list:
+    # seq first: the one that tells a turn in between.
+    meta = Dialogue._meta
+    skip = {*TURN_FIELDS, *NOT_READ_BY_TURNS}
+    rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in skip]
+    return [meta.get_field("seq"), *rest]
+
+
+@cache
+def _turn_if_unchanged_text() -> str:
+    q = _db().ops.quote_name
+    dialogues, couples = q(Dialogue._meta.db_table), q(Couple._meta.db_table)
+    sets = ", ".join(f"{q(Dialogue._meta.get_field(name).column)} = %s" for name in TURN_FIELDS)
+    # IS NOT DISTINCT FROM: a pinned NULL (no named time, not cancelled) must still be NULL.
+    pins = " AND ".join(
+        f"{dialogues}.{q(f.column)} IS NOT DISTINCT FROM %s" for f in _pinned_fields()
+    )
+    fields = _insert_fields(DialogueEvent)
+    columns = ", ".join(q(field.column) for field in fields)
+    return (
+        f"WITH d AS (UPDATE {dialogues} SET {sets} WHERE {dialogues}.{q('id')} = %s AND {pins}"
+        f" AND NOT EXISTS (SELECT 1 FROM {couples} c WHERE c.{q('id')} = "
+        f"{dialogues}.{q('couple_id')} AND c.{q('ended_at')} IS NOT NULL)"
+        f" RETURNING {dialogues}.{q('id')}) "
+        f"INSERT INTO {q(DialogueEvent._meta.db_table)} ({columns}) "
+        f"SELECT {', '.join(['%s'] * len(fields))} FROM d RETURNING {q('id')}"
+    )
 
 
 def _db():
