@@ -456,7 +456,7 @@ async def unchanged(seen, user, action, text="", **kwargs):
     }
     conn = await turn_live._take()
     try:
-        return await turn_live._if_unchanged(conn.cursor(), seen, turn)
+        return await turn_live._if_unchanged(conn, seen, turn)
     finally:
         turn_live._give_back(conn, True)
 
@@ -608,3 +608,20 @@ async def test_two_taps_on_the_same_copy_store_one_turn_and_refuse_the_other(wor
     assert [r for r in results if isinstance(r, DialogueError)][0].stale
     assert await stored(dialogue) == (1, [(1, "accept", "b")])
     assert all_idle(pool) and await row_is_free(dialogue)
+
+
+def test_every_column_of_the_dialogue_is_pinned_or_not_by_decision():
+    """A turn checked against the screen's copy is stored only if the columns it reads are
+    unchanged (turn_sql.PINNED). A new column must be put in one of the sets, or a change to
+    it outside a turn could let a turn through that the locked path would refuse."""
+    from imago.dialogues import turn_sql
+
+    columns = {f.name for f in Dialogue._meta.concrete_fields if not f.primary_key}
+    sets = [
+        set(turn_sql.TURN_FIELDS) - {"seq"},
+        set(turn_sql.PINNED),
+        turn_sql.SET_ONCE,
+        turn_sql.NOT_READ_BY_TURNS,
+    ]
+    assert set().union(*sets) == columns
+    assert sum(len(s) for s in sets) == len(columns)  # each in one set only

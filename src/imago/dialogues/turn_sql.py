@@ -110,8 +110,8 @@ def turn_if_unchanged_sql(
 ) -> tuple[str, list]:
     """One statement that stores a turn checked against a copy of the dialogue (`before`, as
     a live screen holds it) only if the row still is that copy: the same seq (every turn moves
-    it on), the same value in every other column a turn reads (a named time, a cancel, the
-    shared screen), and the couple not ended. Then it updates the row to `after` and inserts
+    it on), the same value in the other columns a turn reads that can change (PINNED: a named
+    time, a cancel, the shared screen), and the couple not ended. Then it updates the row to `after` and inserts
     the event; otherwise it writes nothing and returns no row. Alone in its transaction, it is
     atomic; a turn racing it waits for the row and finds seq moved on."""
     pinned = _pinned_fields()
@@ -175,17 +175,18 @@ def _update_text(model: type[Model], names: tuple[str, ...]) -> str:
     return f"UPDATE {q(meta.db_table)} SET {sets} WHERE {q(meta.pk.column)} = %s"
 
 
-# Columns no turn reads (services.turn_do): changed without telling the room, so not pinned.
+# What turn_if_unchanged_sql pins: the columns a turn reads (services.turn_do) that can change
+# after the dialogue is made; seq first, the one that tells a turn in between. Every column is
+# in one of these sets or in TURN_FIELDS (tests/test_turn_live.py checks it), so a new column
+# is pinned or not by decision.
+PINNED = ["seq", "ready_at", "cancelled_at", "shared_device"]
+SET_ONCE = {"couple", "seat_a", "seat_b", "variant", "created_at"}  # never change after
 NOT_READ_BY_TURNS = {"transcript_shared_by_a_at", "transcript_shared_by_b_at"}
 
 
 @cache
 def _pinned_fields() -> list:
-    # seq first: the one that tells a turn in between.
-    meta = Dialogue._meta
-    skip = {*TURN_FIELDS, *NOT_READ_BY_TURNS}
-    rest = [f for f in meta.concrete_fields if not f.primary_key and f.name not in skip]
-    return [meta.get_field("seq"), *rest]
+    return [Dialogue._meta.get_field(name) for name in PINNED]
 
 
 @cache
