@@ -111,9 +111,9 @@ def turn_if_unchanged_sql(
     """One statement that stores a turn checked against a copy of the dialogue (`before`, as
     a live screen holds it) only if the row still is that copy: the same seq (every turn moves
     it on), the same value in the other columns a turn reads that can change (PINNED: a named
-    time, a cancel, the shared screen), and the couple not ended. Then it updates the row to `after` and inserts
-    the event; otherwise it writes nothing and returns no row. Alone in its transaction, it is
-    atomic; a turn racing it waits for the row and finds seq moved on."""
+    time, a cancel, the shared screen), and the couple not ended. Then it updates the row to
+    `after` and inserts the event; otherwise it writes nothing and returns no row. Alone in its
+    transaction, it is atomic; a turn racing it waits for the row and finds seq moved on."""
     pinned = _pinned_fields()
     params = [
         *_values(after, [Dialogue._meta.get_field(name) for name in TURN_FIELDS]),
