@@ -2,9 +2,9 @@
 
 The least a two-process live room can do: a socket joins a group named in its URL, every text
 it sends goes to that group through the Redis channel layer, and the other members get it
-unchanged. No database, no sessions, no JSON work. Served by Daphne like the app:
+unchanged. No database, no sessions, no JSON work. Served like the app (imago.serving):
 
-    PYTHONPATH=bench python -m daphne -p 9001 relay_app:application   # REDIS_URL as for the app
+    PYTHONPATH=bench python -m imago.serving relay_app:application --port 9001  # REDIS_URL too
 
 bench/dialogue_load.py starts two of these (one per port) next to the two app servers.
 """

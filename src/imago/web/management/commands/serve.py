@@ -1,4 +1,4 @@
-"""`imago serve`: the ASGI server (Daphne) with one task worker beside it.
+"""`imago serve`: the ASGI server (Uvicorn, imago.serving) with one task worker beside it.
 
 The worker makes reminders and e-mail work in the embedded mode too; in production run the
 worker (`imago db_worker`) and N servers as separate processes instead (README, deploy).
@@ -10,8 +10,9 @@ import gc
 import subprocess
 import sys
 
-from daphne.cli import CommandLineInterface
 from django.core.management.base import BaseCommand
+
+from imago import serving
 
 
 class Command(BaseCommand):
@@ -35,7 +36,7 @@ class Command(BaseCommand):
         gc.freeze()
         self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C stops)")
         try:
-            CommandLineInterface().run(["-b", host, "-p", str(port), "imago.asgi:application"])
+            serving.run("imago.asgi:application", host=host, port=port)
         finally:
             if worker is not None:
                 worker.terminate()
