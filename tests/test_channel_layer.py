@@ -149,3 +149,24 @@ async def test_a_send_fails_when_redis_cannot_be_reached_instead_of_hanging():
             await asyncio.wait_for(layer.group_send("nowhere", {"type": "t"}), 5)
     finally:
         await layer.flush()
+
+
+def test_sealed_messages_open_with_any_current_key_and_refuse_others():
+    """The layer's encryption (imago.web.layer.Sealed): a message sealed before a key rotation
+    (its key now second in IMAGO_FIELD_KEY) still opens; one sealed with a key the site does
+    not have, or altered on the way, is refused rather than read."""
+    from cryptography.fernet import Fernet, InvalidToken
+
+    from imago.web.layer import Sealed
+
+    old, new, stranger = (Fernet.generate_key().decode() for _ in range(3))
+    sealed_before = Sealed([old]).encrypt(b"I feel rushed.")
+    assert b"rushed" not in sealed_before
+    assert Sealed([new, old]).decrypt(sealed_before) == b"I feel rushed."
+    with pytest.raises(InvalidToken):
+        Sealed([stranger]).decrypt(sealed_before)
+    altered = sealed_before[:-1] + bytes([sealed_before[-1] ^ 1])
+    with pytest.raises(InvalidToken):
+        Sealed([old]).decrypt(altered)
+    # A fresh nonce each time: the same words never look the same on the wire.
+    assert Sealed([old]).encrypt(b"same") != Sealed([old]).encrypt(b"same")
