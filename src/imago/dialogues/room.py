@@ -251,16 +251,19 @@ class Line:
 def _line(event: DialogueEvent, step: Step) -> Line:
     """`step` is the step the dialogue was at when the event came (CONFIRM reads differently
     at each check)."""
-    action = Action(event.action)
+    return _line_of(event.seq, event.actor, event.action, event.text, event.at, step)
+
+
+def _line_of(seq: int, actor: str, action_name: str, text: str, at: datetime, step: Step) -> Line:
+    action = Action(action_name)
     if action in (Action.CONFIRM, Action.CORRECT):
         label = _button_label(step, action)
-    elif event.actor == FACILITATOR:
+    elif actor == FACILITATOR:
         label = "Paused the dialogue" if action == Action.PAUSE else "Went on"
     else:
         label = TRANSCRIPT[action]
-    text = event.text if action in SPEAKING else ""
-    at = event.at
-    return Line(event.seq, event.actor, action, label, text, at, _clock(at), at.isoformat())
+    text = text if action in SPEAKING else ""
+    return Line(seq, actor, action, label, text, at, _clock(at), at.isoformat())
 
 
 def lines_of(dialogue: Dialogue, events: list[DialogueEvent]) -> list[Line]:
@@ -345,7 +348,9 @@ def _lines(dialogue: Dialogue, lines: list[Line] | None) -> list[Line]:
 
 
 def _clock(moment) -> str:
-    return timezone.localtime(moment).strftime("%H:%M")
+    # Every time on the site is shown in settings.TIME_ZONE (dialogues/forms.py). Named here,
+    # the zone is not looked up in asgiref's Local, which is slow on the live room's loop.
+    return timezone.localtime(moment, timezone.get_default_timezone()).strftime("%H:%M")
 
 
 def _stems(state: State, role: Role) -> list[str]:
@@ -693,17 +698,12 @@ class RoomCopy:
         if change["seq"] != dialogue.seq + 1:
             return None
         data = change["event"]
-        event = DialogueEvent(
-            dialogue_id=dialogue.pk,
-            seq=change["seq"],
-            action=data["action"],
-            actor=data["actor"],
-            author_id=data["author_id"],
-            text=data["text"],
-            at=_moment(data["at"]),
-        )
         # Labelled at the step the dialogue was at before this turn, as lines_of does.
-        self.lines.append(_line(event, state_from_data(dialogue.state).step))
+        step = state_from_data(dialogue.state).step
+        at = _moment(data["at"])
+        self.lines.append(
+            _line_of(change["seq"], data["actor"], data["action"], data["text"], at, step)
+        )
         dialogue.seq = change["seq"]
         dialogue.state = change["state"]
         dialogue.step = change["step"]
