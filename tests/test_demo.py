@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.request
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -88,9 +89,18 @@ def test_serve_answers_on_http_with_the_embedded_defaults(tmp_path):
         assert "Practise" in body or "<h1" in body, "the home page is served"
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/static/imago/site.css") as css:
             assert css.status == 200
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        workers = [int(pid) for pid in children.read_text().split()] if children.exists() else []
     finally:
         server.terminate()
         server.wait(timeout=15)
+    # Stopping the server (SIGTERM, as a service manager does) stops its task worker too.
+    for pid in workers:
+        for _ in range(50):
+            if not Path(f"/proc/{pid}").exists():
+                break
+            time.sleep(0.1)
+        assert not Path(f"/proc/{pid}").exists(), "the task worker outlived its server"
 
 
 @pytest.mark.django_db

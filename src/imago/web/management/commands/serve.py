@@ -7,6 +7,7 @@ worker (`imago db_worker`) and N servers as separate processes instead (README, 
 from __future__ import annotations
 
 import gc
+import signal
 import subprocess
 import sys
 
@@ -35,9 +36,17 @@ class Command(BaseCommand):
         # every live turn waits while one runs.
         gc.freeze()
         self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C stops)")
+        # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the handler
+        # that was in place before it; as SystemExit here, the finally below stops the worker
+        # (the default handler would end the process and leave the worker running).
+        signal.signal(signal.SIGTERM, _exit)
         try:
             serving.run("imago.asgi:application", host=host, port=port)
         finally:
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=10)
+
+
+def _exit(signum, frame):
+    raise SystemExit(0)
