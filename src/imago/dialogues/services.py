@@ -282,7 +282,6 @@ def _seat(dialogue: Dialogue, user, on_behalf_of_seat: str | None, *, is_therapi
     return seat
 
 
-# The dialogue's fields a turn changes (turn_do), written back with the new event.
 def turn_do(
     dialogue: Dialogue,
     *,

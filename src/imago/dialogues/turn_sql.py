@@ -114,11 +114,10 @@ def turn_if_unchanged_sql(
     time, a cancel, the shared screen), and the couple not ended. Then it updates the row to
     `after` and inserts the event; otherwise it writes nothing and returns no row. Alone in its
     transaction, it is atomic; a turn racing it waits for the row and finds seq moved on."""
-    pinned = _pinned_fields()
     params = [
-        *_values(after, [Dialogue._meta.get_field(name) for name in TURN_FIELDS]),
+        *_values(after, _fields(TURN_FIELDS)),
         before.pk,
-        *_values(before, pinned),
+        *_values(before, _fields(PINNED)),
         *_values(event, _insert_fields(DialogueEvent)),
     ]
     return _turn_if_unchanged_text(), params
@@ -184,19 +183,24 @@ SET_ONCE = {"couple", "seat_a", "seat_b", "variant", "created_at"}  # never chan
 NOT_READ_BY_TURNS = {"transcript_shared_by_a_at", "transcript_shared_by_b_at"}
 
 
+def _fields(names: list[str]) -> list:
+    # Looked up once per list: this runs for every turn.
+    return _dialogue_fields(tuple(names))
+
+
 @cache
-def _pinned_fields() -> list:
-    return [Dialogue._meta.get_field(name) for name in PINNED]
+def _dialogue_fields(names: tuple[str, ...]) -> list:
+    return [Dialogue._meta.get_field(name) for name in names]
 
 
 @cache
 def _turn_if_unchanged_text() -> str:
     q = _db().ops.quote_name
     dialogues, couples = q(Dialogue._meta.db_table), q(Couple._meta.db_table)
-    sets = ", ".join(f"{q(Dialogue._meta.get_field(name).column)} = %s" for name in TURN_FIELDS)
+    sets = ", ".join(f"{q(f.column)} = %s" for f in _fields(TURN_FIELDS))
     # IS NOT DISTINCT FROM: a pinned NULL (no named time, not cancelled) must still be NULL.
     pins = " AND ".join(
-        f"{dialogues}.{q(f.column)} IS NOT DISTINCT FROM %s" for f in _pinned_fields()
+        f"{dialogues}.{q(f.column)} IS NOT DISTINCT FROM %s" for f in _fields(PINNED)
     )
     fields = _insert_fields(DialogueEvent)
     columns = ", ".join(q(field.column) for field in fields)
