@@ -6,7 +6,6 @@ worker (`imago db_worker`) and N servers as separate processes instead (README, 
 
 from __future__ import annotations
 
-import gc
 import signal
 import subprocess
 import sys
@@ -28,13 +27,6 @@ class Command(BaseCommand):
         worker = None
         if not no_worker:
             worker = subprocess.Popen([sys.executable, "-m", "imago", "db_worker", "--no-reload"])
-        import imago.asgi  # noqa: F401  (loaded before the freeze below)
-
-        # What is loaded by now (Django, the app and its modules) lives as long as the process.
-        # Frozen, the garbage collector no longer walks it in every full collection: a busy
-        # server's full collections went from 120-320 ms to 40-70 ms (BENCHMARKS.md), and
-        # every live turn waits while one runs.
-        gc.freeze()
         self.stdout.write(f"Serving on http://{host}:{port}/  (Ctrl-C stops)")
         # Uvicorn shuts down gracefully on SIGTERM, then raises the signal again for the handler
         # that was in place before it; as SystemExit here, the finally below stops the worker
