@@ -74,7 +74,11 @@ class Dialogue(models.Model):
 
 
 class DialogueEvent(models.Model):
-    dialogue = models.ForeignKey(Dialogue, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: one_event_per_seq (dialogue, seq) starts with it and serves every
+    # look-up by dialogue, and each index is one more write on every turn.
+    dialogue = models.ForeignKey(
+        Dialogue, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField()
     action = models.CharField(max_length=20, choices=[(a.value, a.value) for a in Action])
     actor = models.CharField(max_length=12)  # "a", "b" or "facilitator"
