@@ -343,8 +343,10 @@ class Socket:
                 at = time.perf_counter()
                 message = orjson.loads(raw)
                 kind = message.get("type")
-                if kind == "view":
-                    self.seq = max(self.seq, message["seq"])
+                # The actor's own view comes with its ack (imago's room).
+                view = message if kind == "view" else message.get("view")
+                if view is not None:
+                    self.seq = max(self.seq, view["seq"])
                     if not self.first_view.done():
                         self.first_view.set_result(at)
                     waiting = []
@@ -355,7 +357,7 @@ class Socket:
                         else:
                             waiting.append((seq, future))
                     self.seq_waiters = waiting
-                elif kind in ("ack", "relay"):
+                if kind in ("ack", "relay"):
                     future = self.id_waiters.pop(message.get("client_id", ""), None)
                     if future is not None and not future.done():
                         future.set_result(at)

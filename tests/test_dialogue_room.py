@@ -68,9 +68,16 @@ async def room(dialogue_id: int, session_key: str | None):
 
 
 async def next_of(socket, kind: str, timeout: float = 5) -> dict:
-    """The next message of this type; presence news and other types on the way are skipped."""
+    """The next message of this type; presence news and other types on the way are skipped.
+    An ack that carries its turn's view is read as two messages: the ack, then the view."""
+    held = socket.__dict__.setdefault("held", [])
     while True:
-        message = await socket.receive_json_from(timeout=timeout)
+        if held:
+            message = held.pop(0)
+        else:
+            message = await socket.receive_json_from(timeout=timeout)
+            if message["type"] == "ack" and "view" in message:
+                held.append({"type": "view", **message.pop("view")})
         if message["type"] == kind:
             return message
 
@@ -174,6 +181,25 @@ async def test_the_ack_arrives_only_after_the_event_is_stored(dialogue, session_
         events = await sync_to_async(stored_events)(dialogue.pk)
     assert ack == {"type": "ack", "client_id": message["client_id"], "seq": 1}
     assert events == [(1, "accept")]
+
+
+async def test_the_actors_own_view_comes_with_the_ack_and_a_repeat_brings_none(
+    dialogue, session_of
+):
+    async with room(dialogue.pk, session_of("partner_b")) as ben:
+        message = event("accept", expected_seq=0)
+        await ben.send_json_to(message)
+        ack = await ben.receive_json_from(timeout=5)
+        while ack["type"] == "presence":
+            ack = await ben.receive_json_from(timeout=5)
+        # One message: nothing else about this turn follows on the actor's screen.
+        assert await ben.receive_nothing(timeout=0.3)
+        await ben.send_json_to(message)  # the same turn again: stored already
+        repeat = await ben.receive_json_from(timeout=5)
+    assert ack["type"] == "ack" and ack["seq"] == 1
+    assert ack["view"]["seq"] == 1 and ack["view"]["step"] == "send"
+    assert ack["view"]["my_seat"] == "b" and not ack["view"]["my_turn"]
+    assert repeat == {"type": "ack", "client_id": message["client_id"], "seq": 1}
 
 
 async def test_an_out_of_turn_event_is_refused_with_the_reason_and_changes_nothing(

@@ -207,11 +207,13 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_send(
                 self.group, {"type": "dialogue.changed", "change": change}
             )
-        await self.send_json({"type": "ack", "client_id": client_id, "seq": submitted.event.seq})
+        ack = {"type": "ack", "client_id": client_id, "seq": submitted.event.seq}
         if change is not None and self.copy.apply(change):
-            # This screen's own view now, not after the change's trip through the channel
-            # layer (which then finds the copy has it).
-            await self.send_view()
+            # This screen's own view rides on the ack: one message rather than two, and now
+            # rather than after the change's trip through the channel layer (which then finds
+            # the copy has it).
+            ack["view"] = self._view()
+        await self.send_json(ack)
 
     async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
         reply = {"type": "refused", "message": message, "stale": stale}

@@ -313,6 +313,11 @@
         pending = null;
         setBusy(false);
       }
+      // The turn's own view comes with its ack (none for a turn stored before: a repeat).
+      if (message.view) {
+        view = message.view;
+        render();
+      }
     } else if (message.type === "refused") {
       if (!message.client_id || (pending && message.client_id === pending.client_id)) {
         pending = null;
