@@ -10,7 +10,8 @@ Starts, on 127.0.0.1 only:
 
 Then it makes N couples (two partners, a couple, one dialogue each, through the app's own
 models and services), logs every partner in (django.contrib.auth.login into a stored session)
-and runs two phases with the same N pairs, turns and pauses:
+and runs two phases with the same N pairs, turns and pauses, --rounds times in turn (each
+dialogue goes on where the round before left it); the p99s are of all rounds together:
 
   baseline  each pair: one socket on relay 1, one on relay 2; each message goes through the
             Redis group to the other; latency = send to receipt by the other socket.
@@ -47,8 +48,8 @@ from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The load generator reads three messages per turn (two of them views of several kB): parsed
-# with orjson (the app's own), its reading adds less to every latency it measures.
+# The load generator reads two messages per turn (views of several kB): parsed with orjson (the
+# app's own), its reading adds less to every latency it measures.
 import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -311,6 +312,20 @@ class Phase:
         )
 
 
+def pooled(name: str, phases: list[Phase]) -> Phase:
+    """One phase of all rounds: every latency and count together, CPU shares averaged over
+    the time driven."""
+    total = Phase(name)
+    for phase in phases:
+        total.latencies += phase.latencies
+        for counter in ("turns", "timeouts", "refused", "dropped", "connect_failures", "cut"):
+            setattr(total, counter, getattr(total, counter) + getattr(phase, counter))
+        total.seconds += phase.seconds
+    for key in phases[0].cpu if phases else ():
+        total.cpu[key] = sum(p.cpu[key] * p.seconds for p in phases) / (total.seconds or 1)
+    return total
+
+
 class Refused(Exception):
     pass
 
@@ -444,8 +459,9 @@ async def connect_pairs(phase: Phase, targets, args) -> list[tuple[Socket, Socke
     return [t.result() if t in done else None for t in tasks]
 
 
-async def drive(phase: Phase, pairs, script, args, relay: bool) -> None:
-    """Every pair walks through the script at once, each with its own pauses."""
+async def drive(phase: Phase, pairs, script, args, relay: bool, first_seq: int) -> None:
+    """Every pair walks through the script at once, each with its own pauses; each dialogue
+    is at first_seq when the phase begins."""
     rng = random.Random(7)
     started = time.perf_counter()
     deadline = started + args.seconds
@@ -453,7 +469,7 @@ async def drive(phase: Phase, pairs, script, args, relay: bool) -> None:
     async def pair_run(pair, delay):
         await asyncio.sleep(delay)
         sockets = {"a": pair[0], "b": pair[1]}
-        seq = 0
+        seq = first_seq
         for done_turns, (seat, action, text) in enumerate(script):
             if time.perf_counter() > deadline:
                 phase.cut += len(script) - done_turns
@@ -506,7 +522,9 @@ async def drive(phase: Phase, pairs, script, args, relay: bool) -> None:
     phase.seconds = time.perf_counter() - started
 
 
-async def run_phase(name, targets, script, args, watched: dict[str, list[int]], relay: bool):
+async def run_phase(
+    name, targets, script, args, watched: dict[str, list[int]], relay: bool, first_seq: int = 0
+):
     phase = Phase(name)
     pairs = await connect_pairs(phase, targets, args)
     print(
@@ -525,7 +543,7 @@ async def run_phase(name, targets, script, args, watched: dict[str, list[int]], 
     gc.freeze()
     gc.disable()
     try:
-        await drive(phase, pairs, script, args, relay)
+        await drive(phase, pairs, script, args, relay, first_seq)
     finally:
         gc.enable()
         gc.unfreeze()
@@ -545,7 +563,14 @@ async def run_phase(name, targets, script, args, watched: dict[str, list[int]], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--couples", type=int, default=50, help="pairs driven at once")
-    parser.add_argument("--turns", type=int, default=12, help="events per couple")
+    parser.add_argument("--turns", type=int, default=12, help="events per couple and round")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="relay and dialogue phases in turn, pooled: one 15-s relay phase's p99 alone "
+        "moved 1.6-2.9 ms from run to run (BENCHMARKS.md)",
+    )
     parser.add_argument("--seconds", type=float, default=180, help="time cap per phase")
     parser.add_argument(
         "--think",
@@ -567,7 +592,7 @@ def main() -> None:
 
     if not 1 <= args.couples <= 2000 or not 1 <= args.turns <= 500:
         raise SystemExit("--couples must be 1..2000 and --turns 1..500")
-    script = script_for(args.turns)
+    script = script_for(args.turns * args.rounds)
     check_script(script)
     admin_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("REDIS_URL", DEFAULT_REDIS_URL)
@@ -670,46 +695,64 @@ def main() -> None:
             f"cap {args.seconds:.0f} s per phase",
             flush=True,
         )
-        baseline = asyncio.run(
-            run_phase(
-                "baseline",
-                [relay_target(i) for i in range(len(rows))],
-                script,
-                args,
-                watched_relay,
-                relay=True,
+        baselines, dialogues = [], []
+        for k in range(args.rounds):
+            chunk = script[k * args.turns : (k + 1) * args.turns]
+            label = f" {k + 1}/{args.rounds}" if args.rounds > 1 else ""
+            baselines.append(
+                asyncio.run(
+                    run_phase(
+                        f"baseline{label}",
+                        [relay_target(i) for i in range(len(rows))],
+                        chunk,
+                        args,
+                        watched_relay,
+                        relay=True,
+                    )
+                )
             )
-        )
-        profiler = None
-        if args.profile:
-            profiler = subprocess.Popen(
-                [
-                    shutil.which("py-spy") or str(Path(python).parent / "py-spy"),
-                    "record",
-                    "--gil",  # only the thread holding the GIL: CPU, not waiting
-                    "--format",
-                    "raw",
-                    "-r",
-                    "200",
-                    "-d",
-                    str(int(args.seconds)),
-                    "-o",
-                    args.profile,
-                    "-p",
-                    str(servers[0].pid),
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
+            profiler = None
+            if args.profile and k == 0:
+                profiler = subprocess.Popen(
+                    [
+                        shutil.which("py-spy") or str(Path(python).parent / "py-spy"),
+                        "record",
+                        "--gil",  # only the thread holding the GIL: CPU, not waiting
+                        "--format",
+                        "raw",
+                        "-r",
+                        "200",
+                        "-d",
+                        str(int(args.seconds)),
+                        "-o",
+                        args.profile,
+                        "-p",
+                        str(servers[0].pid),
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            dialogues.append(
+                asyncio.run(
+                    run_phase(
+                        f"dialogue{label}",
+                        [app_target(r) for r in rows],
+                        chunk,
+                        args,
+                        watched_app,
+                        relay=False,
+                        first_seq=k * args.turns,
+                    )
+                )
             )
-        dialogue = asyncio.run(
-            run_phase(
-                "dialogue", [app_target(r) for r in rows], script, args, watched_app, relay=False
-            )
-        )
-        if profiler is not None:
-            profiler.send_signal(2)  # SIGINT: py-spy writes what it has
-            with suppress(subprocess.TimeoutExpired):
-                profiler.wait(timeout=30)
+            if profiler is not None:
+                profiler.send_signal(2)  # SIGINT: py-spy writes what it has
+                with suppress(subprocess.TimeoutExpired):
+                    profiler.wait(timeout=30)
+        baseline, dialogue = pooled("baseline", baselines), pooled("dialogue", dialogues)
+        if args.rounds > 1:
+            print(baseline.line(), flush=True)
+            print(dialogue.line(), flush=True)
         errors = procs.errors()
         print(f"tracebacks in server logs: {errors}", flush=True)
 
