@@ -590,8 +590,8 @@ def main() -> None:
         setup_couples(args.couples, args.setup_into)
         return
 
-    if not 1 <= args.couples <= 2000 or not 1 <= args.turns <= 500:
-        raise SystemExit("--couples must be 1..2000 and --turns 1..500")
+    if not 1 <= args.couples <= 2000 or not 1 <= args.turns <= 500 or not 1 <= args.rounds <= 20:
+        raise SystemExit("--couples must be 1..2000, --turns 1..500 and --rounds 1..20")
     script = script_for(args.turns * args.rounds)
     check_script(script)
     admin_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
