@@ -100,8 +100,7 @@ def update(instance: Model, names: list[str]) -> None:
 
 
 def update_sql(instance: Model, names: list[str]) -> tuple[str, list]:
-    meta = instance._meta
-    fields = [meta.get_field(name) for name in names]
+    fields = _named_fields(type(instance), tuple(names))
     return _update_text(type(instance), tuple(names)), [*_values(instance, fields), instance.pk]
 
 
@@ -184,13 +183,12 @@ NOT_READ_BY_TURNS = {"transcript_shared_by_a_at", "transcript_shared_by_b_at"}
 
 
 def _fields(names: list[str]) -> list:
-    # Looked up once per list: this runs for every turn.
-    return _dialogue_fields(tuple(names))
+    return _named_fields(Dialogue, tuple(names))
 
 
-@cache
-def _dialogue_fields(names: tuple[str, ...]) -> list:
-    return [Dialogue._meta.get_field(name) for name in names]
+@cache  # looked up once per model and list of names: the statements run for every turn
+def _named_fields(model: type[Model], names: tuple[str, ...]) -> list:
+    return [model._meta.get_field(name) for name in names]
 
 
 @cache
