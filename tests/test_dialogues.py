@@ -182,14 +182,15 @@ def test_after_an_unlink_the_dialogue_cannot_go_on(world, dialogue):
 
 
 def test_every_turn_with_words_passes_through_the_coach_hook(world, dialogue, monkeypatch):
-    """The coach does not exist yet (issue 4): the hook looks for imago.coach.review at call
-    time, so a stand-in coach placed there sees every turn with words, and nothing else."""
+    """The coach's room hook does not exist yet (issue 4): the hook looks for
+    imago.coach.turn_review at call time, so a stand-in placed there sees every turn with
+    words, and nothing else."""
     import imago.coach
 
     seen = []
     monkeypatch.setattr(
         imago.coach,
-        "review",
+        "turn_review",
         lambda step, text, source=None: seen.append((step, text, source)),
         raising=False,
     )
@@ -206,7 +207,7 @@ def test_every_turn_with_words_passes_through_the_coach_hook(world, dialogue, mo
 def test_without_a_coach_the_hook_changes_nothing(world, dialogue):
     import imago.coach
 
-    assert not hasattr(imago.coach, "review")
+    assert not hasattr(imago.coach, "turn_review")
     submit(dialogue, world.partner_b, "accept")
     assert submit(dialogue, world.partner_a, "send", "Hello.").event.text == "Hello."
 

@@ -254,7 +254,7 @@ async def test_with_a_coach_installed_the_turn_is_left_to_event_submit(
     take a connection."""
     import imago.coach
 
-    monkeypatch.setattr(imago.coach, "review", lambda *args, **kwargs: None, raising=False)
+    monkeypatch.setattr(imago.coach, "turn_review", lambda *args, **kwargs: None, raising=False)
     assert await live(dialogue, world.partner_b, "accept") is None
     assert await stored(dialogue) == (0, [])
     assert pool.opened == 0

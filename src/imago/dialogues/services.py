@@ -145,15 +145,19 @@ def dialogue_cancel(*, person, dialogue: Dialogue) -> Dialogue:
     return dialogue
 
 
-def coach_review(*, step: str, text: str, dialogue: Dialogue):
-    """Every turn passes through the language coach, when there is one (issue 4).
+COACH_HOOK = "turn_review"  # the name the coach's room integration will give its hook
 
-    Until imago.coach offers review(), this hook does nothing (not even the look-up of what
-    the turn answers); the dialogue room will show the coach's feedback to the author only,
-    with "send anyway", and a crisis signal will pause the room for both. Looked up at call
-    time so the coach can arrive without touching this.
+
+def coach_review(*, step: str, text: str, dialogue: Dialogue):
+    """Every turn passes through the language coach's room hook, when there is one (issue 4).
+
+    The coach's general review() exists; its part in the room (imago.coach.turn_review: the
+    feedback to the author only, with "send anyway", and a crisis signal pausing the room for
+    both) lands with the coach's room integration. Until then this hook does nothing, not even
+    the look-up of what the turn answers. Looked up at call time so it can arrive without
+    touching this.
     """
-    review = getattr(import_module("imago.coach"), "review", None)
+    review = getattr(import_module("imago.coach"), COACH_HOOK, None)
     if review is None:
         return None
     return review(step, text, source=_last_words(dialogue))

@@ -35,6 +35,7 @@ from django.db import connection
 from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue
 from imago.dialogues.services import (
+    COACH_HOOK,
     DialogueError,
     Submitted,
     client_id_check,
@@ -114,7 +115,7 @@ async def event_submit_live(
     otherwise, or when the check refuses (the copy may be behind), it is checked again under
     the row's lock."""
     client_id_check(client_id)
-    if getattr(import_module("imago.coach"), "review", None) is not None:
+    if getattr(import_module("imago.coach"), COACH_HOOK, None) is not None:
         return None  # the coach reads the last words through the ORM (services.coach_review)
     try:
         conn = await _take()

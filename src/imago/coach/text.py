@@ -1,0 +1,108 @@
+"""Reading a text: words and sentences with their character positions, in the original text.
+
+The coach marks what it found as spans of the text the person wrote, so every position here
+is an offset into that text, never into a cleaned copy. Words are compared lowercased and
+with curly apostrophes read as straight ones, so "don’t" and "don't" are one word.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+
+# Letters of any script, digits, and apostrophes inside a word ("don't", "partner's"). Stars
+# inside a word keep "f***ing" one word, as people write it.
+_WORD = re.compile(r"[^\W_]+(?:['’*][^\W_]+|\*+)*|\*+[^\W_]+", re.UNICODE)
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’)]*\s+|\n\s*\n|[.!?…]+[\"”’)]*$|\n")
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'"})
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str  # as written
+    start: int
+    end: int
+
+    @cached_property
+    def low(self) -> str:
+        return self.text.lower().translate(_APOSTROPHES)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    start: int
+    end: int
+    words: tuple[Word, ...]
+
+    @cached_property
+    def lows(self) -> tuple[str, ...]:
+        return tuple(w.low for w in self.words)
+
+
+class Text:
+    """A text read once: its words, its sentences, and look-ups the checks share."""
+
+    def __init__(self, raw: str):
+        self.raw = raw
+        self.words: tuple[Word, ...] = tuple(
+            Word(m.group(), m.start(), m.end()) for m in _WORD.finditer(raw)
+        )
+        self.sentences = _sentences(raw, self.words)
+
+    @cached_property
+    def lows(self) -> tuple[str, ...]:
+        return tuple(w.low for w in self.words)
+
+    @cached_property
+    def lowered(self) -> str:
+        """The text lowercased with straight apostrophes and single spaces, for phrase
+        searches; positions in it are not positions in the text (use find_phrases)."""
+        return " ".join(self.lows)
+
+    def find_phrases(self, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int, str]]:
+        """Every occurrence of each phrase (a tuple of lowercased words, "*" matching any one
+        word, a trailing "-" on a word matching any word it begins), as spans of the text."""
+        found = []
+        lows = self.lows
+        for phrase in phrases:
+            n = len(phrase)
+            first = phrase[0]
+            for i in range(len(lows) - n + 1):
+                if _matches(first, lows[i]) and all(
+                    _matches(p, lows[i + k]) for k, p in enumerate(phrase[1:], 1)
+                ):
+                    found.append((self.words[i].start, self.words[i + n - 1].end, " ".join(phrase)))
+        return found
+
+
+def _matches(pattern: str, word: str) -> bool:
+    if pattern == "*":
+        return True
+    if pattern.endswith("-"):
+        return word.startswith(pattern[:-1])
+    return pattern == word
+
+
+def phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
+    """Phrases written as plain strings ("every time", "you make- me"), split into words."""
+    return tuple(tuple(t.lower().split()) for t in texts)
+
+
+def _sentences(raw: str, words: tuple[Word, ...]) -> tuple[Sentence, ...]:
+    sentences = []
+    start = 0
+    bounds = [m.end() for m in _SENTENCE_END.finditer(raw)] + [len(raw)]
+    i = 0
+    for end in bounds:
+        if end <= start:
+            continue
+        chunk = []
+        while i < len(words) and words[i].start < end:
+            chunk.append(words[i])
+            i += 1
+        if chunk:
+            sentences.append(Sentence(chunk[0].start, chunk[-1].end, tuple(chunk)))
+        start = end
+    return tuple(sentences)

@@ -1,0 +1,208 @@
+"""The language coach (imago.coach): its answers, its bad input, its command line, its data.
+
+No database: the coach is framework-free. The model and heads are the committed files.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from imago.coach import CoachInputError, Feedback, review
+from imago.coach import cases as labelled
+from imago.coach.cli import answer, jsonl
+from imago.coach.features import FLAGS, STEPS
+from imago.coach.review import MAX_CHARS
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def test_a_judgement_dressed_as_a_feeling_is_flagged_and_marked_where_it_is():
+    text = "I feel that you never listen to me."
+    feedback = review("send", text)
+    assert not feedback.ok
+    assert "feeling_judgement" in feedback.flags
+    marked = [
+        text[s.start : s.end].lower() for s in feedback.spans if s.flag == "feeling_judgement"
+    ]
+    assert any(m.startswith("i feel that you") for m in marked)
+    assert feedback.suggestion
+
+
+def test_an_i_statement_with_a_hard_feeling_is_fine():
+    feedback = review(
+        "send", "I felt lonely when dinner went by without us talking, and I'd love time together."
+    )
+    assert feedback.ok and feedback.flags == [] and feedback.crisis is None
+    assert feedback.suggestion is None
+
+
+def test_self_harm_is_a_crisis_and_a_figure_of_speech_is_not():
+    assert review("send", "I want to kill myself.").crisis == "self_harm"
+    calm = review("send", "This traffic is killing me.")
+    assert calm.crisis is None
+
+
+def test_a_crisis_comes_with_a_kind_suggestion_first():
+    feedback = review("send", "I want to kill myself.")
+    assert not feedback.ok
+    assert "help below" in feedback.suggestion
+
+
+def test_a_faithful_mirror_has_a_fidelity_score_and_other_steps_have_none():
+    source = "I felt lonely when dinner went by without us talking, and I'd love time together."
+    mirror = review(
+        "mirror",
+        "So you felt lonely at dinner when we didn't talk, and you'd like time together.",
+        source,
+    )
+    assert mirror.ok
+    assert mirror.score is not None and 0.0 <= mirror.score <= 1.0
+    assert review("send", source).score is None
+
+
+def test_a_request_to_stop_is_not_positive():
+    feedback = review("request", "Stop being so lazy.")
+    assert "negative" in feedback.flags and not feedback.ok
+
+
+def test_validation_taken_back_with_but_is_flagged():
+    feedback = review(
+        "validate", "You make sense, but you're overreacting.", "I felt lonely at dinner."
+    )
+    assert "but_rebuttal" in feedback.flags
+
+
+@pytest.mark.parametrize(
+    ("step", "text", "source", "message"),
+    [
+        ("send", "", None, "nothing to review"),
+        ("send", "   \n\t ", None, "nothing to review"),
+        ("send", "x" * (MAX_CHARS + 1), None, "too long"),
+        ("shout", "Hello", None, "Unknown step"),
+        ("send", 42, None, "must be a string"),
+        ("mirror", "So you felt alone.", 7, "source must be a string"),
+    ],
+)
+def test_what_cannot_be_reviewed_gets_a_clear_error(step, text, source, message):
+    with pytest.raises(CoachInputError, match=message):
+        review(step, text, source)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    step=st.sampled_from(STEPS),
+    text=st.one_of(
+        st.text(max_size=400),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=200),
+        st.sampled_from(
+            [
+                "<b>you</b> <script>x()</script>",
+                "😡😡 you 💔",
+                "你从来不听我说话",
+                "\x00\x07\x1b[31m",
+            ]
+        ),
+    ),
+    source=st.one_of(st.none(), st.text(max_size=200)),
+)
+def test_any_text_gets_an_answer_or_a_clear_error_in_bounded_time(step, text, source):
+    started = time.perf_counter()
+    try:
+        feedback = review(step, text, source)
+    except CoachInputError as error:
+        assert str(error)
+    else:
+        assert isinstance(feedback, Feedback)
+        assert set(feedback.flags) <= set(FLAGS[step])
+        for span in feedback.spans:
+            assert 0 <= span.start < span.end <= len(text)
+    assert time.perf_counter() - started < 2.0
+
+
+def test_a_long_text_is_refused_quickly_and_a_long_message_is_too_long_to_mirror():
+    started = time.perf_counter()
+    with pytest.raises(CoachInputError):
+        review("send", "word " * 20_000)  # 100 KB
+    assert time.perf_counter() - started < 0.5
+    assert "too_long" in review("send", "I felt tired. " * 30).flags
+
+
+def test_the_command_line_answers_each_line_with_exactly_the_named_fields():
+    lines = [
+        json.dumps({"id": "a", "step": "send", "text": "You never listen."}),
+        "this is not json",
+        json.dumps(
+            {"id": 2, "step": "mirror", "text": "So you felt alone.", "source": "I felt alone."}
+        ),
+        json.dumps(["a", "list"]),
+        json.dumps({"id": 3, "step": "send"}),
+        json.dumps({"id": 4, "step": "request", "text": ""}),
+        "",
+    ]
+    out = io.StringIO()
+    jsonl(iter(line + "\n" for line in lines), out)
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert len(rows) == 6  # the blank line is skipped; every other line is answered
+    assert set(rows[0]) == {"id", "step", "ok", "flags", "crisis", "score", "suggestion", "ms"}
+    assert rows[0]["id"] == "a" and rows[0]["ok"] is False and "absolutes" in rows[0]["flags"]
+    assert "error" in rows[1] and rows[1]["id"] is None
+    assert rows[2]["id"] == 2 and isinstance(rows[2]["score"], float)
+    assert "error" in rows[3]
+    assert rows[4]["id"] == 3 and "text" in rows[4]["error"]
+    assert rows[5]["id"] == 4 and "empty" in rows[5]["error"]
+    assert all(isinstance(row["ms"], float | int) for row in rows)
+
+
+def test_an_overlong_line_is_answered_with_an_error():
+    row = answer(json.dumps({"id": 1, "step": "send", "text": "a" * 300_000}))
+    assert "too long" in row["error"]
+
+
+def test_the_coach_runs_without_django_from_the_command_line():
+    script = (
+        "import sys, json\n"
+        "from imago.coach import review\n"
+        "review('send', 'You never listen.')\n"
+        "assert not [m for m in sys.modules if m.split('.')[0] == 'django'], 'django imported'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "imago", "coach", "--jsonl"],
+        input=json.dumps({"id": 1, "step": "send", "text": "I felt hurt."}) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert json.loads(done.stdout)["id"] == 1
+
+
+def test_the_development_cases_are_many_valid_and_cover_every_flag():
+    cases = labelled.load()
+    assert len(cases) >= 800
+    for step in STEPS:
+        seen = {flag for case in cases if case.step == step for flag in case.flags}
+        assert seen == set(FLAGS[step]), step
+    assert {case.crisis for case in cases} == {None, "self_harm", "violence", "abuse"}
+    assert len({case.id for case in cases}) == len(cases)
+
+
+def test_the_scores_count_what_they_say():
+    cases = [
+        labelled.Case("1", "send", "x", ("blame",), None),
+        labelled.Case("2", "send", "y", (), None),
+        labelled.Case("3", "send", "z", (), "self_harm"),
+    ]
+    report = labelled.score(cases, [(["blame"], None), (["blame"], None), ([], None)])
+    send = report["steps"]["send"]
+    assert send["labels"]["blame"] == pytest.approx(2 / 3, abs=1e-3)  # one right, one false
+    assert send["labels"]["ok"] == 0.0  # the one fine case was flagged
+    assert report["crisis"]["recall"] == 0.0 and report["crisis"]["false_alarms"] == 0.0
