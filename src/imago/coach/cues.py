@@ -85,7 +85,7 @@ def _starts_with_you(text: Text) -> list[Span]:
     spans = []
     for sentence in text.sentences:
         lows = sentence.lows
-        head = [w for w in lows[:3]]
+        head = lows[:3]
         if head and (
             head[0] in lx.YOU
             or (
@@ -129,10 +129,12 @@ _NEGATIONS = {
 def text_cues(text: Text) -> Cues:
     """Cues read from one text alone."""
     words = len(text.words)
+    thought_after_feel = _thought_after_feel(text)
+    positive_stop = set(_hits(text, lx.POSITIVE_STOP))  # "stop by the bakery" asks for something
     cues: Cues = {
         "absolute_near_you": _near_you(text, lx.ABSOLUTES, reach=2)
         + _hits(text, lx.ABSOLUTE_PHRASES),
-        "feeling_judgement": _hits(text, lx.FEELING_JUDGEMENT) + _thought_after_feel(text),
+        "feeling_judgement": _hits(text, lx.FEELING_JUDGEMENT) + thought_after_feel,
         "blame": _hits(text, lx.BLAME),
         "trait_after_you_are": _after_you_are(text, lx.TRAITS),
         "character": _hits(text, lx.CHARACTER_PHRASES),
@@ -156,11 +158,9 @@ def text_cues(text: Text) -> Cues:
         "reason_word": _words_in(text, lx.REASON),
         "empathy_stem": _hits(text, lx.EMPATHY),
         "own_feeling": _hits(text, lx.OWN_FEELING),
-        "thought_after_feel": _thought_after_feel(text),
+        "thought_after_feel": thought_after_feel,
         "request_form": _hits(text, lx.REQUEST_FORM),
-        "negative_request": [
-            s for s in _hits(text, lx.NEGATIVE_REQUEST) if s not in _hits(text, lx.POSITIVE_STOP)
-        ],
+        "negative_request": [s for s in _hits(text, lx.NEGATIVE_REQUEST) if s not in positive_stop],
         "vague_word": _words_in(text, lx.VAGUE),
         "frequency": _hits(text, lx.FREQUENCY),
         "vague_amount": _hits(text, lx.VAGUE_AMOUNT),
