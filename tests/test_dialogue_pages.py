@@ -45,9 +45,12 @@ def submit(dialogue, user, action, text=""):
 
 
 def post_event(client, dialogue, action, text="", extra=None):
+    """A button pressed on the page without JavaScript. With words, it is "send as it is":
+    these tests are about the room, not the coach (tests/test_dialogue_coach.py)."""
     dialogue.refresh_from_db()
     data = {
         "action": action,
+        "anyway_action": action if text else "",
         "text": text,
         "client_id": new_client_id(),
         "expected_seq": dialogue.seq,

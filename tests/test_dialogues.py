@@ -181,37 +181,6 @@ def test_after_an_unlink_the_dialogue_cannot_go_on(world, dialogue):
         submit(dialogue, world.partner_a, "send", "Hello?")
 
 
-def test_every_turn_with_words_passes_through_the_coach_hook(world, dialogue, monkeypatch):
-    """The coach's room hook does not exist yet (issue 4): the hook looks for
-    imago.coach.turn_review at call time, so a stand-in placed there sees every turn with
-    words, and nothing else."""
-    import imago.coach
-
-    seen = []
-    monkeypatch.setattr(
-        imago.coach,
-        "turn_review",
-        lambda step, text, source=None: seen.append((step, text, source)),
-        raising=False,
-    )
-    submit(dialogue, world.partner_b, "accept")
-    submit(dialogue, world.partner_a, "send", "I feel rushed.")
-    submit(dialogue, world.partner_b, "mirror", "You feel rushed.")
-    submit(dialogue, world.partner_a, "confirm")
-    assert seen == [
-        ("send", "I feel rushed.", None),
-        ("mirror", "You feel rushed.", "I feel rushed."),
-    ]
-
-
-def test_without_a_coach_the_hook_changes_nothing(world, dialogue):
-    import imago.coach
-
-    assert not hasattr(imago.coach, "turn_review")
-    submit(dialogue, world.partner_b, "accept")
-    assert submit(dialogue, world.partner_a, "send", "Hello.").event.text == "Hello."
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(
     "postgresql" not in settings.DATABASES["default"]["ENGINE"],

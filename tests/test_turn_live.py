@@ -246,20 +246,6 @@ async def test_a_client_id_seen_before_is_left_to_event_submit(world, dialogue, 
     assert await stored(dialogue) == (1, [(1, "accept", "b")])
 
 
-async def test_with_a_coach_installed_the_turn_is_left_to_event_submit(
-    world, dialogue, pool, monkeypatch
-):
-    """The coach reads the partner's last words through the ORM (services.coach_review), so
-    with a coach every turn must take event_submit: turn_live stores nothing, and does not even
-    take a connection."""
-    import imago.coach
-
-    monkeypatch.setattr(imago.coach, "turn_review", lambda *args, **kwargs: None, raising=False)
-    assert await live(dialogue, world.partner_b, "accept") is None
-    assert await stored(dialogue) == (0, [])
-    assert pool.opened == 0
-
-
 # Connections that go wrong.
 
 

@@ -18,7 +18,7 @@ and writes nothing to the database. A screen learns only "here" or "not here".
 from __future__ import annotations
 
 import orjson
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
@@ -28,11 +28,13 @@ from django.http import Http404
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from imago.dialogue import FACILITATOR
+from imago.dialogue import FACILITATOR, MAX_TURN_CHARS, state_from_data
 from imago.dialogues import turn_live
+from imago.dialogues.coaching import crisis_pause, turn_feedback
 from imago.dialogues.models import Dialogue
 from imago.dialogues.room import (
     RoomCopy,
+    acting_seat,
     change_of,
     facilitator_text,
     facilitator_view,
@@ -71,6 +73,7 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         self.dialogue_id = int(self.scope["url_route"]["kwargs"]["dialogue_id"])
         self.group = group_name(self.dialogue_id)
         self.seat = None
+        self.last_read = None  # the coach's last reading on this screen, and of what
         self.partner_channels: set[str] = set()
         # The therapist's open screens (for partners), and each partner's (for the therapist).
         self.facilitator_channels: set[str] = set()
@@ -143,6 +146,8 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             await self.send_fresh_view()
         elif kind == "event":
             await self.receive_event(content)
+        elif kind == "coach":
+            await self.receive_coach(content)
         else:
             await self.refuse("This message could not be read. Please reload the page.")
 
@@ -177,6 +182,15 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
                     "This screen is out of step. Please reload.", client_id=client_id, stale=True
                 )
                 await self.send_fresh_view()
+                return
+        if not content.get("anyway"):
+            # The coach reads a speaking turn first; the person may still send it as it is.
+            feedback = await self._coach(action, text, on_behalf_of_seat or self.seat)
+            if feedback is not None and feedback["crisis"]:
+                await self.pause_for_crisis(feedback, client_id, on_behalf_of_seat)
+                return
+            if feedback is not None and not feedback["ok"]:
+                await self.send_json({"type": "coached", "client_id": client_id, **feedback})
                 return
         turn = {
             "dialogue_id": self.dialogue_id,
@@ -214,6 +228,54 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
             # the copy has it).
             ack["view"] = self._view()
         await self.send_json(ack)
+
+    async def receive_coach(self, content):
+        """The words typed so far, read by the coach for this screen only (never stored). A
+        screen that asks out of turn, or with something that is not text, gets no answer."""
+        action, text = content.get("action"), content.get("text")
+        if not isinstance(action, str) or not isinstance(text, str) or len(text) > MAX_TURN_CHARS:
+            return
+        seat = self.seat
+        if self.together:
+            seat = acting_seat(state_from_data(self.copy.dialogue.state))
+        feedback = await self._coach(action, text, seat)
+        await self.send_json({"type": "coach", "n": content.get("n"), "feedback": feedback})
+
+    async def _coach(self, action: str, text: str, seat: str | None) -> dict | None:
+        if self.seat == FACILITATOR or seat is None:
+            return None
+        # The words were usually read as they were typed: sending them reads nothing again.
+        key = (action, text, seat, self.copy.dialogue.seq)
+        if self.last_read is not None and self.last_read[0] == key:
+            return self.last_read[1]
+        state = state_from_data(self.copy.dialogue.state)
+        # The sentence model takes a few milliseconds: off the event loop, where other screens'
+        # turns wait; it reads only this screen's copy, so any thread will do.
+        feedback = await sync_to_async(turn_feedback, thread_sensitive=False)(
+            list(self.copy.lines), state, seat, action, text
+        )
+        self.last_read = (key, feedback)
+        return feedback
+
+    async def pause_for_crisis(self, feedback: dict, client_id: str, on_behalf_of_seat):
+        """Words of crisis are not sent: the room pauses as an ordinary break, so the partner
+        sees only that a break was asked for, and the help is shown on the author's screen. On
+        the shared screen both partners read it, so there it says only that it is a break."""
+        submitted = await db(crisis_pause)(
+            dialogue_id=self.dialogue_id, user=self.user, on_behalf_of_seat=on_behalf_of_seat
+        )
+        reply = {"type": "crisis", "client_id": client_id}
+        if not self.together:
+            reply.update(feedback)
+        await self.send_json(reply)
+        if submitted is None:
+            return
+        change = change_of(submitted.dialogue, submitted.event)
+        await self.channel_layer.group_send(
+            self.group, {"type": "dialogue.changed", "change": change}
+        )
+        if self.copy.apply(change):
+            await self.send_view()
 
     async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
         reply = {"type": "refused", "message": message, "stale": stale}

@@ -48,11 +48,15 @@ class EventForm(forms.Form):
     """The room without JavaScript: one button press, with the words typed so far."""
 
     action = forms.CharField(
+        required=False,
         max_length=20,
-        error_messages={
-            "required": "Please choose what to do.",
-            "max_length": "That is not something a dialogue can do.",
-        },
+        error_messages={"max_length": "That is not something a dialogue can do."},
+    )
+    # "Send as it is", after the coach's feedback: the same turn, not read again.
+    anyway_action = forms.CharField(
+        required=False,
+        max_length=20,
+        error_messages={"max_length": "That is not something a dialogue can do."},
     )
     text = forms.CharField(
         required=False,
@@ -87,6 +91,14 @@ class EventForm(forms.Form):
         choices=[("", ""), ("a", "a"), ("b", "b")],
         error_messages={"invalid_choice": "This screen is out of date. Please reload."},
     )
+
+    def clean(self):
+        data = super().clean()
+        data["anyway"] = bool(data.get("anyway_action"))
+        data["action"] = data.get("anyway_action") or data.get("action")
+        if not data["action"] and "action" not in self.errors:
+            self.add_error("action", "Please choose what to do.")
+        return data
 
     def first_error(self) -> str:
         for errors in self.errors.values():

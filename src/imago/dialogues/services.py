@@ -10,7 +10,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from importlib import import_module
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +27,6 @@ from imago.dialogue import (
     state_from_data,
     state_to_data,
 )
-from imago.dialogue.protocol import SPEAKING
 from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue, DialogueEvent
 from imago.dialogues.turn_sql import TURN_FIELDS
@@ -143,30 +141,6 @@ def dialogue_cancel(*, person, dialogue: Dialogue) -> Dialogue:
         dialogue.cancelled_at = timezone.now()
         dialogue.save(update_fields=["cancelled_at"])
     return dialogue
-
-
-COACH_HOOK = "turn_review"  # the name the coach's room integration will give its hook
-
-
-def coach_review(*, step: str, text: str, dialogue: Dialogue):
-    """Every turn passes through the language coach's room hook, when there is one (issue 4).
-
-    The coach's general review() exists; its part in the room (imago.coach.turn_review: the
-    feedback to the author only, with "send anyway", and a crisis signal pausing the room for
-    both) lands with the coach's room integration. Until then this hook does nothing, not even
-    the look-up of what the turn answers. Looked up at call time so it can arrive without
-    touching this.
-    """
-    review = getattr(import_module("imago.coach"), COACH_HOOK, None)
-    if review is None:
-        return None
-    return review(step, text, source=_last_words(dialogue))
-
-
-def _last_words(dialogue: Dialogue) -> str | None:
-    """What the turn answers (the sender's last words, for a mirror): the coach's source."""
-    last = dialogue.events.filter(action__in=[a.value for a in SPEAKING]).order_by("-seq").first()
-    return last.text if last else None
 
 
 def dialogue_set_shared_device(*, person, dialogue: Dialogue, shared: bool) -> Dialogue:
@@ -327,8 +301,6 @@ def turn_do(
         state = do_event(before, event)
     except NotAllowed as refusal:
         raise DialogueError(refusal.message) from None
-    if event.action in SPEAKING:
-        coach_review(step=before.step, text=text, dialogue=dialogue)
     now = timezone.now()
     dialogue.seq += 1
     stored = DialogueEvent(

@@ -14,10 +14,11 @@ the dialogue (room.RoomCopy), the turn is checked against that, and a single sta
 it only if the row still is that copy (turn_sql.turn_if_unchanged_sql). When the copy is behind
 or was changed meanwhile, the statement writes nothing and the locked path above decides.
 
-It stores only the turns it was made for: a partner on their own screen or the shared screen,
-with no coach installed. Anything else (a client_id seen before, the therapist's pause, a turn
-for the coach to read first, a broken connection) is answered with None, and the caller takes
-event_submit. SQLite has no such connection; there the room always uses event_submit.
+It stores only the turns it was made for: a partner on their own screen or the shared screen
+(the coach has read the turn before it comes here: dialogues.coaching). Anything else (a
+client_id seen before, the therapist's pause, a broken connection) is answered with None, and
+the caller takes event_submit. SQLite has no such connection; there the room always uses
+event_submit.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import copy
 import weakref
 from contextlib import suppress
 from functools import cache
-from importlib import import_module
 
 import psycopg
 from django.db import connection
@@ -35,7 +35,6 @@ from django.db import connection
 from imago.dialogues import turn_sql
 from imago.dialogues.models import Dialogue
 from imago.dialogues.services import (
-    COACH_HOOK,
     DialogueError,
     Submitted,
     client_id_check,
@@ -115,8 +114,6 @@ async def event_submit_live(
     otherwise, or when the check refuses (the copy may be behind), it is checked again under
     the row's lock."""
     client_id_check(client_id)
-    if getattr(import_module("imago.coach"), COACH_HOOK, None) is not None:
-        return None  # the coach reads the last words through the ORM (services.coach_review)
     try:
         conn = await _take()
     except psycopg.OperationalError:

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from imago.accounts.decorators import person_required, therapist_required
 from imago.accounts.models import Role
 from imago.couples.selectors import couple_of, pending_partner_invitation
-from imago.dialogue import Step
+from imago.dialogue import Step, state_from_data
 from imago.dialogues import room
+from imago.dialogues.coaching import crisis_pause, turn_feedback
 from imago.dialogues.consumers import facilitator_offer, room_changed
 from imago.dialogues.forms import (
     DialogueRequestForm,
@@ -193,6 +194,8 @@ def _dialogue_page(
     *,
     error: str = "",
     draft: str = "",
+    coach: dict | None = None,
+    coach_action: str = "",
     ready_form: ReadyAtForm | None = None,
     status: int = 200,
     together: bool = False,
@@ -206,6 +209,8 @@ def _dialogue_page(
             "ws_path": f"/ws/dialogues/{dialogue.pk}/together/",
             "draft": draft,
             "error": error,
+            "coach": coach,
+            "coach_action": coach_action,
             "client_id": new_client_id(),
         }
         return render(request, "dialogues/room.html", context, status=status)
@@ -223,6 +228,8 @@ def _dialogue_page(
         # The no-JavaScript path: a refused turn comes back with its words and the reason.
         "draft": draft,
         "error": error,
+        "coach": coach,
+        "coach_action": coach_action,
         "client_id": new_client_id(),
     }
     return render(request, "dialogues/room.html", context, status=status)
@@ -274,6 +281,10 @@ def dialogue_event(request, pk: int):
         return _dialogue_page(request, dialogue, error=form.first_error(), draft=form.typed_text())
     data = form.cleaned_data
     together = bool(data["as_seat"])
+    if not data["anyway"]:
+        coached = _coached_page(request, dialogue, data, together=together)
+        if coached is not None:
+            return coached
     try:
         event_submit(
             dialogue_id=dialogue.pk,
@@ -298,6 +309,34 @@ def dialogue_event(request, pk: int):
         )
     room_changed(dialogue.pk)  # the partner's open screen updates live
     return redirect("dialogue_together" if together else "dialogue_room", pk=dialogue.pk)
+
+
+def _coached_page(request, dialogue, data, *, together: bool):
+    """The coach reads a speaking turn before it is sent (dialogues.coaching): words of
+    crisis pause the room and show help; other feedback comes back with the words still in the
+    box and a "send as it is" button. None when the turn can go ahead."""
+    state = state_from_data(dialogue.state)
+    seat = data["as_seat"] or dialogue.seat_of(request.user)
+    lines = room.lines_of(dialogue, list(dialogue.events.order_by("seq")))
+    feedback = turn_feedback(lines, state, seat, data["action"], data["text"])
+    if feedback is None or (feedback["ok"] and not feedback["crisis"]):
+        return None
+    if feedback["crisis"]:
+        if crisis_pause(
+            dialogue_id=dialogue.pk, user=request.user, on_behalf_of_seat=data["as_seat"] or None
+        ):
+            room_changed(dialogue.pk)
+        dialogue = get_dialogue_for_user(request.user, dialogue.pk)
+        if together:  # both read the shared screen: a break, and the help in the footer
+            feedback = None
+    return _dialogue_page(
+        request,
+        dialogue,
+        draft=data["text"],
+        coach=feedback,
+        coach_action=data["action"],
+        together=together and dialogue.shared_device,
+    )
 
 
 @require_POST

@@ -220,6 +220,7 @@
     show("room-offer", !!offer);
     if (view.facilitator) renderFacilitator(); else renderControls();
     renderTranscript();
+    if (coachStep && coachStep !== view.step) showCoach(null);
     show("room-after", view.closed);
     setBusy(!!pending);
   }
@@ -262,6 +263,8 @@
       text: choice.needs_text ? textarea.value : "",
       client_id: newClientId(),
       expected_seq: view.seq,
+      // "Send as it is" after the coach's feedback, or the words the crisis help was shown for.
+      anyway: submitter.name === "anyway_action" || (!!cleared && textarea.value === cleared),
     };
     // On the shared screen the turn is taken for the seat the screen showed.
     if (view.together) pending.as_seat = view.acting_seat;
@@ -288,6 +291,37 @@
 
   if (textarea) textarea.addEventListener("input", saveDraft);
 
+  // The coach, as the person types: asked over this screen's socket, answered to it alone.
+  var coachAsked = {};
+  var coachCount = 0;
+  var cleared = ""; // words the crisis help was shown for: sent as they are if sent again
+  function speakingAction() {
+    var speaking = view.actions.filter(function (c) { return c.needs_text; })[0];
+    return speaking ? speaking.action : "";
+  }
+  var coachStep = null; // the step the feedback shown is about; it goes when the step does
+  function showCoach(feedback, action) {
+    var panel = byId("room-coach");
+    if (!panel || !window.imagoCoach) return;
+    coachStep = feedback ? view.step : null;
+    window.imagoCoach.render(panel, feedback);
+    if (feedback && !feedback.ok && !feedback.crisis && action) {
+      var row = document.createElement("div");
+      row.className = "coach-actions";
+      var anyway = button("Send as it is", action, true);
+      anyway.name = "anyway_action";
+      row.appendChild(anyway);
+      panel.appendChild(row);
+    }
+  }
+  if (textarea && window.imagoCoach) window.imagoCoach.watch(textarea, function (text, answer) {
+    var action = speakingAction();
+    if (!action || !socket || socket.readyState !== WebSocket.OPEN) return;
+    coachCount += 1;
+    coachAsked[coachCount] = answer;
+    send({ type: "coach", action: action, text: text, n: coachCount });
+  }, function (feedback) { showCoach(feedback); });
+
   function onMessage(event) {
     var message;
     try { message = JSON.parse(event.data); } catch (e) { return; }
@@ -312,11 +346,24 @@
         textarea.value = "";
         pending = null;
         setBusy(false);
+        showCoach(null);
       }
       // The turn's own view comes with its ack (none for a turn stored before: a repeat).
       if (message.view) {
         view = message.view;
         render();
+      }
+    } else if (message.type === "coach") {
+      var answer = coachAsked[message.n];
+      delete coachAsked[message.n];
+      if (answer) answer(message.feedback);
+    } else if (message.type === "coached" || message.type === "crisis") {
+      if (pending && message.client_id === pending.client_id) {
+        var action = pending.action;
+        pending = null;
+        setBusy(false);
+        showCoach(message.type === "crisis" ? (message.crisis ? message : null) : message, action);
+        if (message.type === "crisis") cleared = textarea.value;
       }
     } else if (message.type === "refused") {
       if (!message.client_id || (pending && message.client_id === pending.client_id)) {
