@@ -2,7 +2,8 @@
 second and reads nothing but its own files).
 
     imago coach --jsonl     JSON Lines in on stdin, one JSON line out per line in
-    imago coach --eval      accuracy on the project's labelled cases
+    imago coach --eval      accuracy on the project's labelled cases, then on the public sets
+                            in --datasets DIR (default $IMAGO_DATASETS or ../shared/datasets)
     imago coach --train     fit the heads again on the development cases (model/heads.*)
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -32,6 +34,13 @@ def main(argv: list[str]) -> int:
         default=None,
         help="with --eval: also score this folder of held-out cases",
     )
+    parser.add_argument(
+        "--datasets",
+        type=Path,
+        default=Path(os.environ.get("IMAGO_DATASETS") or "../shared/datasets"),
+        help="with --eval: the public labelled sets' folder (default: $IMAGO_DATASETS, else "
+        "../shared/datasets); a missing set is skipped with a line saying so",
+    )
     args = parser.parse_args(argv)
     if args.jsonl:
         return jsonl(sys.stdin, sys.stdout)
@@ -40,7 +49,7 @@ def main(argv: list[str]) -> int:
 
         train(log=lambda line: print(line, flush=True))
         return 0
-    return evaluate(args.holdout)
+    return evaluate(args.holdout, args.datasets)
 
 
 def answer(line: str) -> dict[str, Any]:
@@ -91,9 +100,9 @@ def jsonl(lines: Iterable[str], output: TextIO) -> int:
     return 0
 
 
-def evaluate(holdout: Path | None) -> int:
+def evaluate(holdout: Path | None, datasets: Path | None = None) -> int:
     from imago.coach import cases as labelled
-    from imago.coach import heads, review
+    from imago.coach import heads, public, review
 
     learned = heads.load()
     sets = [
@@ -127,4 +136,6 @@ def evaluate(holdout: Path | None) -> int:
     print("== development, cross-validated (each fold scored by heads fitted without it)")
     for name, row in sorted(learned.meta.get("cv", {}).items()):
         print(f"{name:32s} " + " ".join(f"{k}={v}" for k, v in row.items()))
+    if datasets is not None:
+        public.report(datasets, log=lambda line: print(line, flush=True))
     return 0
