@@ -17,6 +17,8 @@ and writes nothing to the database. A screen learns only "here" or "not here".
 
 from __future__ import annotations
 
+import time
+
 import orjson
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.consumer import get_handler_name
@@ -44,6 +46,8 @@ from imago.dialogues.room import (
 )
 from imago.dialogues.selectors import facilitator_opened, get_dialogue_for_user
 from imago.dialogues.services import DialogueError, event_submit
+
+COACH_INTERVAL = 0.25  # seconds: the least time between two readings asked while typing
 
 
 def group_name(dialogue_id: int) -> str:
@@ -74,6 +78,7 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         self.group = group_name(self.dialogue_id)
         self.seat = None
         self.last_read = None  # the coach's last reading on this screen, and of what
+        self.last_coach_at = -COACH_INTERVAL
         self.partner_channels: set[str] = set()
         # The therapist's open screens (for partners), and each partner's (for the therapist).
         self.facilitator_channels: set[str] = set()
@@ -235,6 +240,12 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         action, text = content.get("action"), content.get("text")
         if not isinstance(action, str) or not isinstance(text, str) or len(text) > MAX_TURN_CHARS:
             return
+        # A screen asks after a pause in typing (coach.js); one asking far faster is not a
+        # person typing, and each reading costs the server milliseconds of CPU.
+        now = time.monotonic()
+        if now - self.last_coach_at < COACH_INTERVAL:
+            return
+        self.last_coach_at = now
         seat = self.seat
         if self.together:
             seat = acting_seat(state_from_data(self.copy.dialogue.state))
