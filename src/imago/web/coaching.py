@@ -92,7 +92,7 @@ def screen_feedback(feedback: Feedback, text: str) -> dict:
 # The steps a person can practise on their own page; the others answer a partner's words.
 PRACTICE_STEPS = [
     ("send", "A message to my partner"),
-    ("request", "A request (Would you be willing to ...?)"),
+    ("request", "A request to my partner"),
 ]
 
 

@@ -363,7 +363,10 @@
         pending = null;
         setBusy(false);
         showCoach(message.type === "crisis" ? (message.crisis ? message : null) : message, action);
-        if (message.type === "crisis") cleared = textarea.value;
+        if (message.type === "crisis") {
+          cleared = textarea.value;
+          if (message.crisis) byId("room-coach").scrollIntoView({ block: "center" });
+        }
       }
     } else if (message.type === "refused") {
       if (!message.client_id || (pending && message.client_id === pending.client_id)) {
