@@ -17,7 +17,8 @@ from imago.dialogue import state_from_data
 from imago.dialogues.coaching import source_for, turn_feedback
 from imago.dialogues.models import Dialogue, DialogueEvent
 from imago.dialogues.room import lines_of
-from imago.dialogues.services import dialogue_request, event_submit, new_client_id
+from imago.dialogues.services import dialogue_request, new_client_id
+from tests.test_dialogue_pages import submit
 from tests.test_dialogue_room import next_of, room
 
 HARSH = "You never listen to me, you selfish idiot."
@@ -28,18 +29,6 @@ CRISIS_HEADING = "You don't have to carry this alone"
 @pytest.fixture
 def dialogue(world):
     return dialogue_request(person=world.partner_a)
-
-
-def submit(dialogue, user, action, text=""):
-    dialogue.refresh_from_db()
-    return event_submit(
-        dialogue_id=dialogue.pk,
-        user=user,
-        action=action,
-        text=text,
-        client_id=new_client_id(),
-        expected_seq=dialogue.seq,
-    )
 
 
 def started(world, dialogue):

@@ -50,12 +50,12 @@ def post_event(client, dialogue, action, text="", extra=None):
     dialogue.refresh_from_db()
     data = {
         "action": action,
-        "anyway_action": action if text else "",
         "text": text,
         "client_id": new_client_id(),
         "expected_seq": dialogue.seq,
     }
     data.update(extra or {})
+    data["anyway_action"] = data["action"] if data["text"] else ""
     return client.post(reverse("dialogue_event", args=[dialogue.pk]), data)
 
 
