@@ -206,3 +206,65 @@ def test_the_scores_count_what_they_say():
     assert send["labels"]["blame"] == pytest.approx(2 / 3, abs=1e-3)  # one right, one false
     assert send["labels"]["ok"] == 0.0  # the one fine case was flagged
     assert report["crisis"]["recall"] == 0.0 and report["crisis"]["false_alarms"] == 0.0
+
+
+def test_crisis_cues_read_who_does_what_to_whom():
+    from imago.coach.crisis import crisis_cues
+    from imago.coach.text import Text
+
+    def cues(text: str, reply: bool = False) -> set[str]:
+        return set(crisis_cues(Text(text), reply=reply))
+
+    assert "crisis_threat" in cues("If he calls you again I'll break his jaw.")
+    assert "crisis_harm_me" in cues("She threw a plate at my head last night.")
+    assert "crisis_harm_me" in cues("He takes my phone and my car keys every evening.")
+    assert "crisis_own_death" in cues("I keep thinking about my funeral.")
+    assert "crisis_consequence" in cues("Be home by ten or you'll find out what happens.")
+    # A reply gives the sender's words back with the roles turned: read from both sides.
+    assert "crisis_self_act" in cues("So you've been thinking about hurting yourself.", reply=True)
+    assert "crisis_harm_me" in cues("So when I shoved you against the door you felt scared.", True)
+    # Feelings are hurt too; a thing is not a person.
+    assert not {"crisis_harm_me", "crisis_threat"} & cues("I was hurt when you left early.")
+    assert "crisis_thing" in cues("I could strangle the printer.")
+
+
+def test_reflection_measures_notice_swapped_roles_a_but_and_a_borrowed_reason():
+    from imago.coach.cues import reflection_measures
+    from imago.coach.text import Text
+
+    source = Text("I forgot your birthday and I felt awful.")
+    faithful = reflection_measures(
+        Text("So you forgot my birthday and felt awful."), source, "mirror"
+    )
+    swapped = reflection_measures(
+        Text("So I forgot your birthday and felt awful."), source, "mirror"
+    )
+    assert faithful["roles_swapped"] == 0.0 < swapped["roles_swapped"]
+
+    said = Text("I felt lonely at dinner because you were on your phone.")
+    own = reflection_measures(
+        Text("It makes sense you felt lonely, because you work too hard."), said, "validate"
+    )
+    theirs = reflection_measures(
+        Text("It makes sense you felt lonely, because I was on my phone at dinner."),
+        said,
+        "validate",
+    )
+    assert own["reason_from_source"] < theirs["reason_from_source"]
+    taken_back = reflection_measures(
+        Text("It makes sense you felt lonely, but you are overreacting."), said, "validate"
+    )
+    assert taken_back["contrast_after_validation"] == 1.0
+    assert theirs["contrast_after_validation"] == 0.0
+
+
+def test_send_cues_read_the_shape_of_an_accusation_a_label_and_sarcasm():
+    from imago.coach.cues import text_cues
+    from imago.coach.text import Text
+
+    assert "you_accusation" in text_cues(Text("You ignored me all evening."))
+    assert "you_accusation" not in text_cues(Text("I felt hurt when you ignored me."))
+    assert "you_label" in text_cues(Text("Move, you muppet."))
+    assert "you_label" not in text_cues(Text("See you tomorrow."))
+    assert "praise_with_grievance" in text_cues(Text("Great, you forgot again."))
+    assert "profanity" in text_cues(Text("Where the sh*te is it"))

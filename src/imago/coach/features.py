@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imago.coach import cues as cue_rules
+from imago.coach.crisis import CUES as CRISIS_CUES
 from imago.coach.crisis import crisis_cues
 from imago.coach.model import DIMENSIONS, encode
 from imago.coach.text import Text
@@ -94,6 +95,10 @@ CUE_NAMES = (
     "crisis_violence",
     "crisis_abuse",
     "crisis_figurative",
+    "you_accusation",
+    "praise_with_grievance",
+    "scorn_emoji",
+    "you_label",
 )
 MEASURES = ("words", "sentences", "you_share", "i_share", "feeling_share")
 PAIR_MEASURES = (
@@ -108,6 +113,18 @@ PAIR_MEASURES = (
     "coverage_min",
     "coverage_mean",
     "is_summary",
+    "roles_swapped",
+    "contrast_added",
+    "degree_changed",
+    "need_missing",
+    "sentence_recall_min",
+    "has_reason",
+    "reason_from_source",
+    "contrast_after_validation",
+    "drift",
+    "novelty_max",
+    "own_side_new",
+    "reason_cosine",
 )
 
 
@@ -117,14 +134,18 @@ class Reading:
 
     text: Text
     cues: dict[str, list[tuple[int, int]]]
-    vector: np.ndarray  # cues, measures, [pair measures], sentence-model vector
+    vector: np.ndarray  # cues, measures, [pair measures, stray sentence's vector], vector
     sentence_vectors: np.ndarray  # one row per sentence (for the crisis head)
     source: Text | None = None
+    # The sender's message, read for crisis as the sender's own words: a reply that gives
+    # back "I want to hurt myself" belongs to a crisis the sender named.
+    source_cues: dict[str, list[tuple[int, int]]] | None = None
+    source_vectors: np.ndarray | None = None  # the source whole, then each of its sentences
 
 
 def read(step: str, raw: str, source: str | None = None) -> Reading:
     text = Text(raw)
-    cues = cue_rules.text_cues(text) | crisis_cues(text)
+    cues = cue_rules.text_cues(text) | crisis_cues(text, reply=step in PAIRED)
     # How often each cue is there (up to 3); a cue without a place (a question mark) counts 1.
     counts = [float(min(len(cues[n]), 3) or 1) if n in cues else 0.0 for n in CUE_NAMES]
     measures = cue_rules.measures(text)
@@ -136,7 +157,11 @@ def read(step: str, raw: str, source: str | None = None) -> Reading:
     if source is not None and source_text is not None:
         source_sentences = [source[s.start : s.end] for s in source_text.sentences] or [source]
     extra = [source] if source is not None and source_text is not None else []
-    vectors = encode([raw, *sentences, *source_sentences, *extra])
+    # A validation's reason read on its own, to see whether it is what the sender said.
+    reason = cue_rules.reason_clause(text) if extra else None
+    vectors = encode([raw, *sentences, *source_sentences, *extra, *([reason] if reason else [])])
+    if reason:
+        reason_vector, vectors = vectors[-1], vectors[:-1]
     whole = vectors[0]
     sentence_vectors = vectors[1 : 1 + len(sentences)]
 
@@ -146,17 +171,45 @@ def read(step: str, raw: str, source: str | None = None) -> Reading:
         pair = cue_rules.pair_measures(text, source_text)
         # How well each of the sender's sentences is given back by some sentence of the reply.
         coverage = (source_vectors @ np.vstack([sentence_vectors, whole[None, :]]).T).max(axis=1)
+        # And how far each sentence of the reply strays from everything the sender said
+        # (a closing "Did I get that?" is short and set aside).
+        own = [
+            row
+            for row, s in zip(sentence_vectors, text.sentences, strict=False)
+            if len(s.words) > 4
+        ]
+        reach = np.vstack([source_vectors, source_whole[None, :]])
+        closeness = (np.vstack(own) @ reach.T).max(axis=1) if own else np.ones(1)
+        drift = float(closeness.min())
+        # The sentence that strays furthest, read on its own: what a reply adds after the
+        # reflection ("I was only late because ...", "but everyone loved it") is often one
+        # sentence, and its meaning is lost in the vector of the whole.
+        stray = own[int(closeness.argmin())] if own else np.zeros(DIMENSIONS, dtype=np.float32)
+        pair |= cue_rules.reflection_measures(text, source_text, step)
         pair |= {
+            "reason_cosine": float((reach @ reason_vector).max()) if reason else 0.0,
+            "drift": drift,
             "cosine": float(whole @ source_whole),
             "coverage_min": float(coverage.min()),
             "coverage_mean": float(coverage.mean()),
             "is_summary": 1.0 if step == "summary" else 0.0,
         }
         numbers += [pair[m] for m in PAIR_MEASURES]
+        numbers += [float(v) for v in stray]
     elif step in PAIRED:
-        numbers += [0.0] * len(PAIR_MEASURES)
+        numbers += [0.0] * (len(PAIR_MEASURES) + DIMENSIONS)
     vector = np.concatenate([np.asarray(numbers, dtype=np.float32), whole])
-    return Reading(text, cues, vector, sentence_vectors, source_text)
+    if source_text is None:
+        return Reading(text, cues, vector, sentence_vectors)
+    source_rows = np.vstack([vectors[-1:], source_vectors])
+    return Reading(
+        text, cues, vector, sentence_vectors, source_text, crisis_cues(source_text), source_rows
+    )
+
+
+def embedding_columns(step: str) -> int:
+    """How many of a step's columns come from the sentence model (the last ones)."""
+    return 2 * DIMENSIONS if step in PAIRED else DIMENSIONS
 
 
 def crisis_vector(reading: Reading) -> np.ndarray:
@@ -164,23 +217,33 @@ def crisis_vector(reading: Reading) -> np.ndarray:
     return _crisis_numbers(reading.cues, reading.vector[-DIMENSIONS:])
 
 
-def crisis_sentence_vectors(reading: Reading) -> np.ndarray:
-    """The crisis head's input per sentence: the sentence's own cues and vector, so one
-    sentence of crisis in a long message is read as it is."""
+def crisis_rows(reading: Reading) -> np.ndarray:
+    """Every row the crisis head reads for one text, the whole text first: each sentence on
+    its own (one sentence of crisis in a long message is read as it is), and for a reply the
+    sender's message and its sentences too. The text's crisis is its highest row."""
+    rows = [crisis_vector(reading)]
+    rows += _per_sentence(reading.text, reading.cues, reading.sentence_vectors)
+    if reading.source is not None and reading.source_vectors is not None:
+        cues = reading.source_cues or {}
+        rows.append(_crisis_numbers(cues, reading.source_vectors[0]))
+        rows += _per_sentence(reading.source, cues, reading.source_vectors[1:])
+    return np.vstack(rows)
+
+
+def _per_sentence(
+    text: Text, cues: dict[str, list[tuple[int, int]]], vectors: np.ndarray
+) -> list[np.ndarray]:
     rows = []
-    for sentence, vector in zip(reading.text.sentences, reading.sentence_vectors, strict=False):
+    for sentence, vector in zip(text.sentences, vectors, strict=False):
         spans = {
             name: [s for s in found if sentence.start <= s[0] < sentence.end + 1]
-            for name, found in reading.cues.items()
+            for name, found in cues.items()
             if name.startswith("crisis_")
         }
         rows.append(_crisis_numbers({k: v for k, v in spans.items() if v}, vector))
-    return np.vstack(rows) if rows else np.zeros((0, 4 + DIMENSIONS), dtype=np.float32)
+    return rows
 
 
 def _crisis_numbers(cues: dict[str, list[tuple[int, int]]], vector: np.ndarray) -> np.ndarray:
-    flags = [
-        1.0 if f"crisis_{name}" in cues else 0.0
-        for name in ("self_harm", "violence", "abuse", "figurative")
-    ]
+    flags = [1.0 if f"crisis_{name}" in cues else 0.0 for name in CRISIS_CUES]
     return np.concatenate([np.asarray(flags, dtype=np.float32), vector])

@@ -360,6 +360,15 @@ PROFANITY = {
     "bugger",
     "sodding",
     "christ",
+    "ffs",
+    "dammit",
+    "damnit",
+    "omfg",
+    "jfc",
+    "fk",
+    "fkn",
+    "frickin",
+    "fricking",
 }
 
 CONTEMPT = phrases(

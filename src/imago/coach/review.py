@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
 from imago.coach import cues as cue_rules
 from imago.coach import features, heads
 from imago.coach.crisis import KINDS
@@ -148,19 +146,20 @@ def review(step: str, text: str, source: str | None = None) -> Feedback:
 
 
 def _crisis(reading: features.Reading, learned: heads.Heads) -> str | None:
-    whole = features.crisis_vector(reading)[None, :]
-    parts = features.crisis_sentence_vectors(reading)
-    rows = np.vstack([whole, parts]) if len(parts) else whole
-    best, best_margin = None, 0.0
+    """A crisis when the mean of the any-crisis head and the likeliest kind's head, each at
+    its highest row (the whole text, a sentence, or a reply's source), reaches the
+    threshold (train.py); the kind is the likeliest kind."""
+    rows = features.crisis_rows(reading)
+    found = learned.get("crisis:any")
+    if found is None:
+        return None
+    best, best_p = None, -1.0
     for kind in KINDS:
         head = learned.get(f"crisis:{kind}")
-        if head is None:
-            continue
-        p = float(head.probability(rows).max())
-        margin = p - head.threshold
-        if margin >= 0 and (best is None or margin > best_margin):
-            best, best_margin = kind, margin
-    return best
+        if head is not None and (p := float(head.probability(rows).max())) > best_p:
+            best, best_p = kind, p
+    alarm = (float(found.probability(rows).max()) + best_p) / 2
+    return best if alarm >= found.threshold else None
 
 
 def _spans(reading: features.Reading, flags: list[str], crisis: str | None) -> list[Span]:

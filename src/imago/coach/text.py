@@ -61,20 +61,58 @@ class Text:
         searches; positions in it are not positions in the text (use find_phrases)."""
         return " ".join(self.lows)
 
-    def find_phrases(self, phrases: Iterable[tuple[str, ...]]) -> list[tuple[int, int, str]]:
+    def find_phrases(
+        self, phrases: Iterable[tuple[str, ...]], lows: tuple[str, ...] | None = None
+    ) -> list[tuple[int, int, str]]:
         """Every occurrence of each phrase (a tuple of lowercased words, "*" matching any one
-        word, a trailing "-" on a word matching any word it begins), as spans of the text."""
-        found = []
-        lows = self.lows
-        for phrase in phrases:
-            n = len(phrase)
-            first = phrase[0]
-            for i in range(len(lows) - n + 1):
-                if _matches(first, lows[i]) and all(
-                    _matches(p, lows[i + k]) for k, p in enumerate(phrase[1:], 1)
+        word, a trailing "-" on a word matching any word it begins), as spans of the text.
+        `lows`: the words to read instead of the text's own (one for one, as a reply read
+        from the sender's side)."""
+        lows = self.lows if lows is None else lows
+        index = _index(phrases)
+        found = []  # (which phrase, where): the order a plain loop over phrases would give
+        for i, low in enumerate(lows):
+            for number, phrase in (*index.by_word.get(low, ()), *index.open_first):
+                n = len(phrase)
+                if i + n <= len(lows) and all(
+                    _matches(p, lows[i + k]) for k, p in enumerate(phrase)
                 ):
-                    found.append((self.words[i].start, self.words[i + n - 1].end, " ".join(phrase)))
-        return found
+                    found.append((number, i, phrase))
+        found.sort(key=lambda hit: (hit[0], hit[1]))
+        return [
+            (self.words[i].start, self.words[i + len(p) - 1].end, " ".join(p)) for _, i, p in found
+        ]
+
+
+@dataclass(frozen=True)
+class _Index:
+    by_word: dict[str, tuple[tuple[int, tuple[str, ...]], ...]]  # phrases by their first word
+    open_first: tuple[tuple[int, tuple[str, ...]], ...]  # first word "*" or a prefix "..-"
+
+
+_indexes: dict[int, tuple[object, _Index]] = {}
+
+
+def _index(phrases: Iterable[tuple[str, ...]]) -> _Index:
+    """The phrases by their first word, so each word of a text is tried only against the
+    phrases that can start there (the lists are long and a review reads them all). Kept per
+    list: the lists are module constants."""
+    kept = _indexes.get(id(phrases))
+    if kept is not None and kept[0] is phrases:
+        return kept[1]
+    by_word: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    open_first = []
+    for number, phrase in enumerate(phrases):
+        if phrase[0] == "*" or phrase[0].endswith("-"):
+            open_first.append((number, phrase))
+        else:
+            by_word.setdefault(phrase[0], []).append((number, phrase))
+    index = _Index({w: tuple(p) for w, p in by_word.items()}, tuple(open_first))
+    if isinstance(phrases, tuple):
+        if len(_indexes) > 512:  # a list made for one text (a sender's words) is not kept long
+            _indexes.clear()
+        _indexes[id(phrases)] = (phrases, index)
+    return index
 
 
 def _matches(pattern: str, word: str) -> bool:
