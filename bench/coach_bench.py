@@ -153,6 +153,7 @@ def worker(name: str, cpu: int, warmup: int) -> dict[str, Any]:
         said.append(answer)
     busy, busy_cpu = time.perf_counter() - begun, time.process_time() - begun_cpu
     return {
+        "typing_ms": as_typed(predict, inputs) if name == "coach" else [],
         "load_s": load_s,
         "rss_before_load_mb": round(before, 1),
         "rss_after_load_mb": round(after, 1),
@@ -163,6 +164,23 @@ def worker(name: str, cpu: int, warmup: int) -> dict[str, Any]:
         "cpu_ms": cpu_ms,
         "said": said,
     }
+
+
+TYPING_EVERY = 5  # words between two pauses in typing: a reading at each pause
+
+
+def as_typed(predict: Predict, inputs: list[tuple[str, str, str | None]]) -> list[float]:
+    """The room's case: a reading at each pause while a person types (every few words, and
+    the whole text), the sender's words unchanged meanwhile. Each text is typed anew: every
+    fourth case, its words cut at the pauses."""
+    ms = []
+    for step, text, source in inputs[::4]:
+        words = text.split(" ")
+        for end in [*range(TYPING_EVERY, len(words), TYPING_EVERY), len(words)]:
+            t0 = time.perf_counter_ns()
+            predict(step, " ".join(words[:end]), source)
+            ms.append((time.perf_counter_ns() - t0) / 1e6)
+    return ms
 
 
 def start_worker(name: str, cpu: int, warmup: int) -> subprocess.Popen[str]:
@@ -213,6 +231,15 @@ def figures(name: str, run: dict[str, Any], sets: dict[str, list[Case]]) -> dict
         # Under 1.0 when others' work took turns on our core (the machine is shared).
         "cpu_share": run["busy_cpu_s"] / run["busy_s"],
         "per_step_ms": {s: {"p50": pct(v, 50), "p95": pct(v, 95)} for s, v in per_step.items()},
+        "typing": (
+            {
+                "readings": len(run["typing_ms"]),
+                "p50_ms": pct(run["typing_ms"], 50),
+                "p95_ms": pct(run["typing_ms"], 95),
+            }
+            if run["typing_ms"]
+            else None
+        ),
         "accuracy": {},
     }
     said = [(list(flags), crisis) for flags, crisis in run["said"]]
@@ -279,6 +306,12 @@ def print_tables(results: dict[str, dict[str, Any]]) -> None:
     print(
         "coach per step, p50/p95 ms: "
         + ", ".join(f"{s} {v['p50']:.2f}/{v['p95']:.2f}" for s, v in steps.items())
+    )
+    typing = results["coach"]["typing"]
+    print(
+        f"coach as typed (a reading every {TYPING_EVERY} words and at the end, the sender's "
+        f"words read once): {typing['readings']} readings, p50 {typing['p50_ms']:.2f} ms, "
+        f"p95 {typing['p95_ms']:.2f} ms"
     )
 
 

@@ -56,15 +56,18 @@ def test_a_crisis_comes_with_a_kind_suggestion_first():
     assert "help below" in feedback.suggestion
 
 
-def test_a_faithful_mirror_has_a_fidelity_score_and_other_steps_have_none():
+def test_a_faithful_mirror_scores_above_a_distorted_one_and_other_steps_have_no_score():
     source = "I felt lonely when dinner went by without us talking, and I'd love time together."
-    mirror = review(
+    faithful = review(
         "mirror",
-        "So you felt lonely at dinner when we didn't talk, and you'd like time together.",
+        "You felt lonely at dinner when we didn't talk and you'd love time together. "
+        "Did I get that?",
         source,
     )
-    assert mirror.ok
-    assert mirror.score is not None and 0.0 <= mirror.score <= 1.0
+    swapped = review("mirror", "So you're saying I made you feel lonely at dinner.", source)
+    assert faithful.ok
+    assert faithful.score is not None and swapped.score is not None
+    assert 0.0 <= swapped.score < faithful.score <= 1.0
     assert review("send", source).score is None
 
 

@@ -143,6 +143,13 @@ class Reading:
     source_vectors: np.ndarray | None = None  # the source whole, then each of its sentences
 
 
+def _mean(rows: np.ndarray) -> np.ndarray:
+    """The unit vector of several sentences together (one sentence: its own vector)."""
+    mean: np.ndarray = rows.mean(axis=0).astype(np.float32)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm else mean
+
+
 def read(step: str, raw: str, source: str | None = None) -> Reading:
     text = Text(raw)
     cues = cue_rules.text_cues(text) | crisis_cues(text, reply=step in PAIRED)
@@ -156,18 +163,19 @@ def read(step: str, raw: str, source: str | None = None) -> Reading:
     source_sentences: list[str] = []
     if source is not None and source_text is not None:
         source_sentences = [source[s.start : s.end] for s in source_text.sentences] or [source]
-    extra = [source] if source is not None and source_text is not None else []
     # A validation's reason read on its own, to see whether it is what the sender said.
-    reason = cue_rules.reason_clause(text) if extra else None
-    vectors = encode([raw, *sentences, *source_sentences, *extra, *([reason] if reason else [])])
+    reason = cue_rules.reason_clause(text) if source_text is not None else None
+    # Sentences only: a whole text is the mean of its sentences. The model's time grows with
+    # every word it reads, and reading the whole beside its sentences read each word twice.
+    vectors = encode([*sentences, *source_sentences, *([reason] if reason else [])])
     if reason:
         reason_vector, vectors = vectors[-1], vectors[:-1]
-    whole = vectors[0]
-    sentence_vectors = vectors[1 : 1 + len(sentences)]
+    sentence_vectors = vectors[: len(sentences)]
+    whole = _mean(sentence_vectors)
 
     if source_text is not None:
-        source_vectors = vectors[1 + len(sentences) : 1 + len(sentences) + len(source_sentences)]
-        source_whole = vectors[-1]
+        source_vectors = vectors[len(sentences) :]
+        source_whole = _mean(source_vectors)
         pair = cue_rules.pair_measures(text, source_text)
         # How well each of the sender's sentences is given back by some sentence of the reply.
         coverage = (source_vectors @ np.vstack([sentence_vectors, whole[None, :]]).T).max(axis=1)
@@ -201,7 +209,7 @@ def read(step: str, raw: str, source: str | None = None) -> Reading:
     vector = np.concatenate([np.asarray(numbers, dtype=np.float32), whole])
     if source_text is None:
         return Reading(text, cues, vector, sentence_vectors)
-    source_rows = np.vstack([vectors[-1:], source_vectors])
+    source_rows = np.vstack([source_whole[None, :], source_vectors])
     return Reading(
         text, cues, vector, sentence_vectors, source_text, crisis_cues(source_text), source_rows
     )

@@ -37,7 +37,7 @@ class Encoder:
         )
         self._tokenizer = Tokenizer.from_file(str(TOKENIZER))
         self._tokenizer.enable_truncation(max_length=MAX_TOKENS)
-        self._tokenizer.enable_padding()
+        self._tokenizer.no_padding()  # each text is run alone (_run)
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -68,14 +68,19 @@ class Encoder:
         return np.stack(rows)  # type: ignore[arg-type]
 
     def _run(self, texts: list[str]) -> np.ndarray:
-        batch = self._tokenizer.encode_batch(texts)
-        feed = {
-            "input_ids": np.array([e.ids for e in batch], dtype=np.int64),
-            "attention_mask": np.array([e.attention_mask for e in batch], dtype=np.int64),
-            "token_type_ids": np.array([e.type_ids for e in batch], dtype=np.int64),
-        }
-        result: np.ndarray = self._session.run(None, feed)[0].astype(np.float32)
-        return result
+        # One text at a time, unpadded: the quantized model scales its numbers over everything
+        # it reads in one run, so a text read beside others would get a slightly different
+        # vector each time (and the cache would keep whichever came first); and padding a
+        # short sentence to a long one's length costs as much as reading the long one.
+        rows = []
+        for encoding in self._tokenizer.encode_batch(texts):
+            feed = {
+                "input_ids": np.array([encoding.ids], dtype=np.int64),
+                "attention_mask": np.array([encoding.attention_mask], dtype=np.int64),
+                "token_type_ids": np.array([encoding.type_ids], dtype=np.int64),
+            }
+            rows.append(self._session.run(None, feed)[0][0])
+        return np.stack(rows).astype(np.float32)
 
 
 _encoder: Encoder | None = None
