@@ -17,8 +17,8 @@ from imago.dialogue import state_from_data
 from imago.dialogues.coaching import source_for, turn_feedback
 from imago.dialogues.models import Dialogue, DialogueEvent
 from imago.dialogues.room import lines_of
-from imago.dialogues.services import dialogue_request, new_client_id
-from tests.test_dialogue_pages import submit
+from imago.dialogues.services import dialogue_request
+from tests.test_dialogue_pages import post_event, submit
 from tests.test_dialogue_room import next_of, room
 
 HARSH = "You never listen to me, you selfish idiot."
@@ -44,15 +44,7 @@ def reading(dialogue):
 
 
 def post(client, dialogue, action, text, **extra):
-    dialogue.refresh_from_db()
-    data = {
-        "action": action,
-        "text": text,
-        "client_id": new_client_id(),
-        "expected_seq": dialogue.seq,
-        **extra,
-    }
-    return client.post(reverse("dialogue_event", args=[dialogue.pk]), data)
+    return post_event(client, dialogue, action, text, extra, as_it_is=False)
 
 
 def spoken(dialogue) -> list[str]:
@@ -117,7 +109,7 @@ def test_feedback_comes_back_with_the_words_and_send_as_it_is_sends_them(
     ben_page = client_for("partner_b").get(reverse("dialogue_room", args=[dialogue.pk]))
     assert "The coach noticed" not in ben_page.content.decode()
     assert "selfish" not in ben_page.content.decode()
-    response = post(ana, dialogue, "", HARSH, anyway_action="send")
+    response = post_event(ana, dialogue, "send", HARSH)  # "send as it is"
     assert response.status_code == 302
     assert spoken(dialogue) == [HARSH]
 

@@ -44,9 +44,10 @@ def submit(dialogue, user, action, text=""):
     )
 
 
-def post_event(client, dialogue, action, text="", extra=None):
-    """A button pressed on the page without JavaScript. With words, it is "send as it is":
-    these tests are about the room, not the coach (tests/test_dialogue_coach.py)."""
+def post_event(client, dialogue, action, text="", extra=None, *, as_it_is=True):
+    """A button pressed on the page without JavaScript. With words, it is "send as it is"
+    unless as_it_is=False: these tests are about the room; tests/test_dialogue_coach.py
+    follows the coach."""
     dialogue.refresh_from_db()
     data = {
         "action": action,
@@ -55,7 +56,7 @@ def post_event(client, dialogue, action, text="", extra=None):
         "expected_seq": dialogue.seq,
     }
     data.update(extra or {})
-    data["anyway_action"] = data["action"] if data["text"] else ""
+    data["anyway_action"] = data["action"] if data["text"] and as_it_is else ""
     return client.post(reverse("dialogue_event", args=[dialogue.pk]), data)
 
 

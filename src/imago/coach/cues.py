@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from imago.coach import lexicon as lx
+from imago.coach.crisis import SWAP
 from imago.coach.text import Text, phrases
 
 Span = tuple[int, int]
@@ -439,17 +440,9 @@ _STOP = {
     "than",
 }
 _SUFFIXES = ("ingly", "ings", "ing", "edly", "ed", "ies", "es", "s", "ly", "ness", "ful")
-FIRST_TO_SECOND = {
-    "i": "you",
-    "me": "you",
-    "my": "your",
-    "mine": "yours",
-    "myself": "yourself",
-    "i'm": "you're",
-    "i've": "you've",
-    "i'd": "you'd",
-    "i'll": "you'll",
-}
+# The sender's "I" as the receiver gives it back ("you"): the first-person half of the swap
+# the crisis cues read replies with.
+FIRST_TO_SECOND = {first: second for first, second in SWAP.items() if second.startswith("you")}
 
 
 def stem(word: str) -> str:
