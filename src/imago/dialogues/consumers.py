@@ -220,12 +220,7 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
                 await self.send_fresh_view()
             return
         # The turn is committed: stored before anyone hears of it.
-        change = None
-        if not submitted.duplicate:
-            change = change_of(submitted.dialogue, submitted.event)
-            await self.channel_layer.group_send(
-                self.group, {"type": "dialogue.changed", "change": change}
-            )
+        change = None if submitted.duplicate else await self._tell_change(submitted)
         ack = {"type": "ack", "client_id": client_id, "seq": submitted.event.seq}
         if change is not None and self.copy.apply(change):
             # This screen's own view rides on the ack: one message rather than two, and now
@@ -279,14 +274,16 @@ class DialogueConsumer(AsyncJsonWebsocketConsumer):
         if not self.together:
             reply.update(feedback)
         await self.send_json(reply)
-        if submitted is None:
-            return
+        if submitted is not None and self.copy.apply(await self._tell_change(submitted)):
+            await self.send_view()
+
+    async def _tell_change(self, submitted) -> dict:
+        """Tell every screen of the dialogue what a stored turn changed; the change itself."""
         change = change_of(submitted.dialogue, submitted.event)
         await self.channel_layer.group_send(
             self.group, {"type": "dialogue.changed", "change": change}
         )
-        if self.copy.apply(change):
-            await self.send_view()
+        return change
 
     async def refuse(self, message: str, *, client_id: str | None = None, stale: bool = False):
         reply = {"type": "refused", "message": message, "stale": stale}

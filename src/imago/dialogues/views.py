@@ -202,19 +202,7 @@ def _dialogue_page(
 ):
     """The appointment card while the request waits for an answer, the room after that. The
     shared screen has no appointment card: whoever is asked answers right there."""
-    if together:
-        context = {
-            "dialogue": dialogue,
-            "view": room.view_for(dialogue, request.user, together=True),
-            "ws_path": f"/ws/dialogues/{dialogue.pk}/together/",
-            "draft": draft,
-            "error": error,
-            "coach": coach,
-            "coach_action": coach_action,
-            "client_id": new_client_id(),
-        }
-        return render(request, "dialogues/room.html", context, status=status)
-    if dialogue.step == Step.APPOINTMENT:
+    if not together and dialogue.step == Step.APPOINTMENT:
         return render(
             request,
             "dialogues/appointment.html",
@@ -223,9 +211,10 @@ def _dialogue_page(
         )
     context = {
         "dialogue": dialogue,
-        "view": room.view_for(dialogue, request.user),
-        "ws_path": f"/ws/dialogues/{dialogue.pk}/",
-        # The no-JavaScript path: a refused turn comes back with its words and the reason.
+        "view": room.view_for(dialogue, request.user, together=together),
+        "ws_path": f"/ws/dialogues/{dialogue.pk}/{'together/' if together else ''}",
+        # The no-JavaScript path: a refused or coached turn comes back with its words, the
+        # reason or the coach's feedback.
         "draft": draft,
         "error": error,
         "coach": coach,

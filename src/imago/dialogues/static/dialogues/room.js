@@ -292,7 +292,7 @@
   if (textarea) textarea.addEventListener("input", saveDraft);
 
   // The coach, as the person types: asked over this screen's socket, answered to it alone.
-  var coachAsked = {};
+  var coachAsked = null; // the latest reading asked for: {n, answer}; older answers are dropped
   var coachCount = 0;
   var cleared = ""; // words the crisis help was shown for: sent as they are if sent again
   function speakingAction() {
@@ -318,7 +318,7 @@
     var action = speakingAction();
     if (!action || !socket || socket.readyState !== WebSocket.OPEN) return;
     coachCount += 1;
-    coachAsked[coachCount] = answer;
+    coachAsked = { n: coachCount, answer: answer };
     send({ type: "coach", action: action, text: text, n: coachCount });
   }, function (feedback) { showCoach(feedback); });
 
@@ -354,9 +354,7 @@
         render();
       }
     } else if (message.type === "coach") {
-      var answer = coachAsked[message.n];
-      delete coachAsked[message.n];
-      if (answer) answer(message.feedback);
+      if (coachAsked && coachAsked.n === message.n) coachAsked.answer(message.feedback);
     } else if (message.type === "coached" || message.type === "crisis") {
       if (pending && message.client_id === pending.client_id) {
         var action = pending.action;
