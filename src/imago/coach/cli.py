@@ -133,7 +133,13 @@ def evaluate(holdout: Path | None, datasets: Path | None = None) -> int:
             f"crisis     crises={c['crises']} recall={c['recall']} right_kind={c['right_kind']} "
             f"false_alarms={c['false_alarms']} (of {c['calm_cases']} without)"
         )
-    print("== development, cross-validated (each fold scored by heads fitted without it)")
+    print(
+        "== development, cross-validated (each fold scored by heads fitted without it), on the "
+        f"{learned.meta.get('set_aside', '?')} cases kept from tuning the sentence model"
+    )
+    for step, row in sorted(learned.meta.get("cv_steps", {}).items()):
+        print(f"{step:10s} " + " ".join(f"{k}={v}" for k, v in row.items()))
+    print(f"crisis     {learned.meta.get('cv_crisis', {})}")
     for name, row in sorted(learned.meta.get("cv", {}).items()):
         print(f"{name:32s} " + " ".join(f"{k}={v}" for k, v in row.items()))
     if datasets is not None:

@@ -5,6 +5,11 @@ sentence model's columns and the threshold by 5-fold cross-validation on the dev
 cases, then fit on all of them. The figures it reports (per flag, per step over each step's
 labels, and crisis recall and false alarms) are each case as the fold that did not learn
 from it judged it. The held-out cases (tests/coach_holdout) are never read here.
+
+The sentence model was tuned on four development cases in five (cases.set_aside keeps the
+fifth back), so on those four its vectors are easier than on new text. The choices and the
+figures that count are therefore made on the cases set aside; the figures over all cases
+are reported beside them, marked as flattered.
 """
 
 from __future__ import annotations
@@ -99,26 +104,36 @@ def _alarm_threshold(p: np.ndarray, y: np.ndarray) -> float:
     return float(min(max(calm[allowed] + 1e-6, 0.05), 0.95)) if len(calm) > allowed else 0.5
 
 
-def _best_threshold(p: np.ndarray, y: np.ndarray) -> tuple[float, float]:
-    best = (0.5, -1.0)
+def _f1_at(p: np.ndarray, y: np.ndarray, t: float) -> float:
+    said = p >= t
+    tp = int((said & (y > 0)).sum())
+    fp = int((said & (y == 0)).sum())
+    fn = int((~said & (y > 0)).sum())
+    return labelled.f1(tp, fp, fn)
+
+
+def _best_threshold_on(
+    p: np.ndarray, y: np.ndarray, fresh: np.ndarray
+) -> tuple[float, float, float]:
+    """The threshold with the best mean F1 over all cases and over the cases set aside; its
+    F1 on the cases set aside; and that mean."""
+    best = (0.5, -1.0, -1.0)
     for t in np.linspace(0.1, 0.9, 33):
-        said = p >= t
-        tp = int((said & (y > 0)).sum())
-        fp = int((said & (y == 0)).sum())
-        fn = int((~said & (y > 0)).sum())
-        f = labelled.f1(tp, fp, fn)
-        if f > best[1] + 1e-9:
-            best = (float(t), f)
+        honest = _f1_at(p[fresh], y[fresh], float(t))
+        both = (honest + _f1_at(p, y, float(t))) / 2
+        if both > best[2] + 1e-9:
+            best = (float(t), honest, both)
     return best
 
 
 def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, Any]:
     started = time.perf_counter()
     cases = labelled.load()
+    aside = np.array([labelled.set_aside(c.id) for c in cases])
     readings = [features.read(c.step, c.text, c.source) for c in cases]
     log(f"read {len(cases)} cases in {time.perf_counter() - started:.1f} s")
     fitted: dict[str, heads.Head] = {}
-    meta: dict[str, Any] = {"cases": len(cases), "cv": {}}
+    meta: dict[str, Any] = {"cases": len(cases), "set_aside": int(aside.sum()), "cv": {}}
     # Each case's flags and crisis as the fold that did not learn from it said them: the
     # per-step figures below are on unseen cases (hyperparameters chosen on the same folds).
     said: list[list[str]] = [
@@ -128,6 +143,7 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
 
     for head_step in sorted(set(features.HEAD_OF.values())):
         chosen = [i for i, c in enumerate(cases) if features.HEAD_OF[c.step] == head_step]
+        fresh = aside[chosen]  # the cases the sentence model never learnt from
         x = np.vstack([readings[i].vector for i in chosen])
         vectors = features.embedding_columns(head_step)
         targets = {
@@ -141,18 +157,20 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
                 [not set(faithful) & set(cases[i].flags) for i in chosen], dtype=float
             )
         for flag, y in targets.items():
-            if y.sum() < 3:
+            if y.sum() < 3 or y[fresh].sum() < 1:
                 log(f"{head_step}:{flag}: too few cases ({int(y.sum())}), no head")
                 continue
-            scored: list[tuple[float, float, float, float]] = []
+            scored: list[tuple[float, float, float, float, float]] = []
             unseen: dict[tuple[float, float], np.ndarray] = {}
             for l2 in L2:
                 for e in EMBEDDING_WEIGHTS:
                     p = _cross_validated(x, y, l2, _weights(x.shape[1], e, vectors))
                     unseen[(l2, e)] = p
-                    threshold, f = _best_threshold(p, y)
-                    scored.append((f, l2, e, threshold))
-            f, l2, e, threshold = max(scored)
+                    # Chosen on both views: the cases set aside are honest but few (a
+                    # flag has 10-30 of them), all cases are many but flattered.
+                    threshold, f, both = _best_threshold_on(p, y, fresh)
+                    scored.append((both, f, l2, e, threshold))
+            _, f, l2, e, threshold = max(scored)
             if flag != "fidelity":
                 for i, p_i in zip(chosen, unseen[(l2, e)], strict=True):
                     if p_i >= threshold:
@@ -161,13 +179,13 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
             head.threshold = 0.5 if flag == "fidelity" else threshold
             fitted[f"{head_step}:{flag}"] = head
             meta["cv"][f"{head_step}:{flag}"] = {
-                "f1": round(f, 3),
+                "f1": round(f, 3),  # on the cases set aside
                 "l2": l2,
                 "embedding": e,
                 "positives": int(y.sum()),
             }
             log(
-                f"{head_step}:{flag}: cross-validated F1 {f:.3f} "
+                f"{head_step}:{flag}: cross-validated F1 {f:.3f} set aside "
                 f"(l2 {l2}, e {e}, threshold {threshold:.2f}, {int(y.sum())} cases)"
             )
 
@@ -195,8 +213,9 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
             ]
         )
         alarm = (p_any + kinds.max(axis=0)) / 2
-        threshold = _alarm_threshold(alarm, any_crisis)
-        recall = float(((alarm >= threshold) & (any_crisis > 0)).sum() / any_crisis.sum())
+        threshold = _alarm_threshold(alarm[aside], any_crisis[aside])
+        hit = (alarm >= threshold) & (any_crisis > 0) & aside
+        recall = float(hit.sum() / any_crisis[aside].sum())
         crisis_scored.append((recall, l2, e))
         crisis_unseen[(l2, e)] = (alarm, kinds)
     _, l2, e = max(crisis_scored)
@@ -205,11 +224,12 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
     for kind in KINDS:
         y = np.array([c.crisis == kind for c in cases], dtype=float)
         fitted[f"crisis:{kind}"] = _crisis_fit(rows, owner, first, y, l2, e)
-    threshold = _alarm_threshold(alarm, any_crisis)
+    threshold = _alarm_threshold(alarm[aside], any_crisis[aside])
     fitted["crisis:any"].threshold = threshold
     raised = alarm >= threshold
-    recall = float((raised & (any_crisis > 0)).sum() / any_crisis.sum())
-    alarms = float((raised & (any_crisis == 0)).sum() / (any_crisis == 0).sum())
+    crises, calm = (any_crisis > 0) & aside, (any_crisis == 0) & aside
+    recall = float((raised & crises).sum() / crises.sum())
+    alarms = float((raised & calm).sum() / calm.sum())
     meta["cv"]["crisis:any"] = {
         "recall": round(recall, 3),
         "false_alarms": round(alarms, 3),
@@ -223,19 +243,25 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
     )
     kind_of = np.argmax(kinds, axis=0)
     found = [KINDS[k] if r else None for r, k in zip(raised, kind_of, strict=True)]
-    report = labelled.score(cases, list(zip(said, found, strict=True)))
-    meta["cv_steps"] = {
-        step: {"macro_f1": row["macro_f1"], "ok_macro_f1": row["ok_macro_f1"]}
-        for step, row in report["steps"].items()
-    }
-    meta["cv_crisis"] = report["crisis"]
-    for step, row in report["steps"].items():
-        log(
-            f"{step}: cross-validated macro-F1 {row['macro_f1']:.3f}, ok/not ok "
-            f"{row['ok_macro_f1']:.3f}  "
-            + " ".join(f"{k}={v:.2f}" for k, v in row["labels"].items())
+    predicted = list(zip(said, found, strict=True))
+    for key, keep in (("", aside), ("_flattered", np.ones(len(cases), dtype=bool))):
+        report = labelled.score(
+            [c for c, k in zip(cases, keep, strict=True) if k],
+            [p for p, k in zip(predicted, keep, strict=True) if k],
         )
-    log(f"crisis: cross-validated {report['crisis']}")
+        meta[f"cv_steps{key}"] = {
+            step: {"macro_f1": row["macro_f1"], "ok_macro_f1": row["ok_macro_f1"]}
+            for step, row in report["steps"].items()
+        }
+        meta[f"cv_crisis{key}"] = report["crisis"]
+        which = "set aside" if key == "" else "all cases (flattered)"
+        for step, row in report["steps"].items():
+            log(
+                f"{step}: cross-validated macro-F1 {row['macro_f1']:.3f}, ok/not ok "
+                f"{row['ok_macro_f1']:.3f}, {which}  "
+                + " ".join(f"{k}={v:.2f}" for k, v in row["labels"].items())
+            )
+        log(f"crisis: cross-validated, {which}: {report['crisis']}")
     if save:
         heads.save(fitted, meta)
     log(f"trained {len(fitted)} heads in {time.perf_counter() - started:.1f} s")
