@@ -1,9 +1,10 @@
 """The coach's sentence model: one unit vector per sentence, on this machine, on one core.
 
-all-MiniLM-L6-v2 (Apache-2.0), exported with its mean pooling and normalisation to ONNX and
-quantized to int8 by scripts/build_coach_model.py; the file ships with the package
-(model/minilm-int8.onnx, 23 MB, its checksum in model/SHA256SUMS.json). Nothing is downloaded:
-onnxruntime reads the file, tokenizers reads tokenizer.json. Loaded on first use and kept.
+all-MiniLM-L6-v2 (Apache-2.0), tuned on the coach's own development cases, exported with its
+mean pooling and normalisation to ONNX and quantized to int8 by scripts/build_coach_model.py;
+the file ships with the package (model/minilm-int8.onnx, 23 MB, its checksum in
+model/SHA256SUMS.json). Nothing is downloaded: onnxruntime reads the file, tokenizers reads
+tokenizer.json. Loaded on first use and kept.
 """
 
 from __future__ import annotations
