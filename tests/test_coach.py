@@ -198,6 +198,26 @@ def test_the_development_cases_are_many_valid_and_cover_every_flag():
     assert len({case.id for case in cases}) == len(cases)
 
 
+def test_one_case_in_five_is_set_aside_from_tuning_and_the_heads_were_fitted_on_these_cases():
+    from imago.coach import heads
+
+    cases = labelled.load()
+    aside = [case for case in cases if labelled.set_aside(case.id)]
+    assert 0.15 < len(aside) / len(cases) < 0.25
+    assert labelled.set_aside(aside[0].id)  # fixed by the id, not by the order
+    assert {case.step for case in aside} == set(STEPS)
+    # After cases are added, the heads must be fitted again (docs/coach-labels.md).
+    meta = heads.load().meta
+    assert (meta["cases"], meta["set_aside"]) == (len(cases), len(aside))
+
+
+@pytest.mark.parametrize(
+    "text", ["I feel drained.", "I'm feeling restless today.", "I felt powerless last night."]
+)
+def test_a_plain_one_line_feeling_is_fine(text):
+    assert review("send", text).ok
+
+
 def test_the_scores_count_what_they_say():
     cases = [
         labelled.Case("1", "send", "x", ("blame",), None),
