@@ -119,6 +119,8 @@ def tune(model, original, tokenizer):
             crisis_loss = torch.nn.functional.cross_entropy(
                 crisis_head(vectors * 20), kind[rows], weight=balance
             )
+            # Each case teaches only its own step's flags (weighted up, since most are
+            # absent), scaled so a batch counts about as much whatever its steps.
             weight = asked[rows]
             flag_loss = torch.nn.functional.binary_cross_entropy_with_logits(
                 flag_head(vectors * 20), flags[rows], weight=weight * 4, reduction="sum"
@@ -145,12 +147,8 @@ def encode_batch(model, tokenizer, texts):
 
 
 def encode_torch(model, tokenizer, texts):
-    batch = tokenizer.encode_batch(texts)
-    ids = torch.tensor([e.ids for e in batch])
-    mask = torch.tensor([e.attention_mask for e in batch])
-    types = torch.tensor([e.type_ids for e in batch])
     with torch.no_grad():
-        return model(ids, mask, types).numpy()
+        return encode_batch(model, tokenizer, texts).numpy()
 
 
 def encode_onnx(path, tokenizer, texts):
