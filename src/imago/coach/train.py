@@ -37,9 +37,11 @@ def _weights(columns: int, embedding: float, vectors: int = DIMENSIONS) -> np.nd
     return weight
 
 
-# Calm texts that may raise a crisis across folds, at most. The target is 5 % on unseen
-# text, which has raised false alarms at 2.3 to 2.6 times the cross-validated share.
-CRISIS_ALARMS = 0.02
+# Calm texts (of those set aside) that may raise a crisis across folds, at most. The target
+# is 5 % on unseen text. With 2 % here, public calm sets (HateCheck's hard negatives, XSTest's
+# safe prompts) raised 0.8-2.5 %, at most 1.3 times the cross-validated share, once the
+# development set held as many hard calm cases as crises; 3 % leaves that margin under 5 %.
+CRISIS_ALARMS = 0.03
 CRISIS_L2 = (0.01, 0.03, 0.1)
 CRISIS_EMBEDDING = (0.5, 1.0, 2.0)
 SEED = 20261201
