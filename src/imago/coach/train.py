@@ -201,9 +201,11 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
     owner = np.concatenate([np.full(len(p), i) for i, p in enumerate(per_case)])
     first = np.concatenate([[0], np.cumsum([len(p) for p in per_case])[:-1]])
     any_crisis = np.array([c.crisis is not None for c in cases], dtype=float)
-    # L2 and the sentence model's weight chosen by the recall of the alarm itself.
+    # L2 and the sentence model's weight chosen by the recall of the alarm itself, on the
+    # cases set aside.
+    crises, calm = (any_crisis > 0) & aside, (any_crisis == 0) & aside
     crisis_scored: list[tuple[float, float, float]] = []
-    crisis_unseen: dict[tuple[float, float], tuple[np.ndarray, np.ndarray]] = {}
+    crisis_unseen: dict[tuple[float, float], tuple[np.ndarray, np.ndarray, float]] = {}
     for l2, e in [(l2, e) for l2 in CRISIS_L2 for e in CRISIS_EMBEDDING]:
         p_any = _crisis_cross_validated(rows, owner, first, any_crisis, l2, e)
         kinds = np.vstack(
@@ -216,20 +218,17 @@ def train(log: Callable[[str], object] = print, save: bool = True) -> dict[str, 
         )
         alarm = (p_any + kinds.max(axis=0)) / 2
         threshold = _alarm_threshold(alarm[aside], any_crisis[aside])
-        hit = (alarm >= threshold) & (any_crisis > 0) & aside
-        recall = float(hit.sum() / any_crisis[aside].sum())
+        recall = float(((alarm >= threshold) & crises).sum() / crises.sum())
         crisis_scored.append((recall, l2, e))
-        crisis_unseen[(l2, e)] = (alarm, kinds)
+        crisis_unseen[(l2, e)] = (alarm, kinds, threshold)
     _, l2, e = max(crisis_scored)
-    alarm, kinds = crisis_unseen[(l2, e)]
+    alarm, kinds, threshold = crisis_unseen[(l2, e)]
     fitted["crisis:any"] = _crisis_fit(rows, owner, first, any_crisis, l2, e)
     for kind in KINDS:
         y = np.array([c.crisis == kind for c in cases], dtype=float)
         fitted[f"crisis:{kind}"] = _crisis_fit(rows, owner, first, y, l2, e)
-    threshold = _alarm_threshold(alarm[aside], any_crisis[aside])
     fitted["crisis:any"].threshold = threshold
     raised = alarm >= threshold
-    crises, calm = (any_crisis > 0) & aside, (any_crisis == 0) & aside
     recall = float((raised & crises).sum() / crises.sum())
     alarms = float((raised & calm).sum() / calm.sum())
     meta["cv"]["crisis:any"] = {
