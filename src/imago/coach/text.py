@@ -56,6 +56,10 @@ class Text:
         return tuple(w.low for w in self.words)
 
     @cached_property
+    def _places(self) -> dict[str, list[int]]:
+        return _places(self.lows)
+
+    @cached_property
     def lowered(self) -> str:
         """The text lowercased with straight apostrophes and single spaces, for phrase
         searches; positions in it are not positions in the text (use find_phrases)."""
@@ -70,24 +74,30 @@ class Text:
         from the sender's side)."""
         lows = self.lows if lows is None else lows
         index = _index(phrases)
+        # Only the places where a phrase can start: a review runs some fifty lists over the
+        # same words, and most words begin none of a list's phrases.
+        places = self._places if lows is self.lows else _places(lows)
         found = []  # (which phrase, where): the order a plain loop over phrases would give
-        for i, low in enumerate(lows):
-            for number, phrase in (*index.by_word.get(low, ()), *index.open_first):
-                n = len(phrase)
-                if i + n <= len(lows) and all(
-                    _matches(p, lows[i + k]) for k, p in enumerate(phrase)
-                ):
-                    found.append((number, i, phrase))
+        for word, starts in places.items():
+            for number, phrase, plain in index.by_word.get(word, ()):
+                found += [(number, i, phrase) for i in starts if _fits(phrase, plain, lows, i)]
+        for number, phrase, plain in index.open_first:
+            everywhere = range(len(lows))
+            found += [(number, i, phrase) for i in everywhere if _fits(phrase, plain, lows, i)]
         found.sort(key=lambda hit: (hit[0], hit[1]))
         return [
             (self.words[i].start, self.words[i + len(p) - 1].end, " ".join(p)) for _, i, p in found
         ]
 
 
+_Entry = tuple[int, tuple[str, ...], bool]
+
+
 @dataclass(frozen=True)
 class _Index:
-    by_word: dict[str, tuple[tuple[int, tuple[str, ...]], ...]]  # phrases by their first word
-    open_first: tuple[tuple[int, tuple[str, ...]], ...]  # first word "*" or a prefix "..-"
+    # (number in the list, phrase, whether every word is plain: no "*", no prefix "..-")
+    by_word: dict[str, tuple[_Entry, ...]]  # phrases by their first word
+    open_first: tuple[_Entry, ...]  # first word "*" or a prefix "..-"
 
 
 _indexes: dict[int, tuple[object, _Index]] = {}
@@ -100,19 +110,37 @@ def _index(phrases: Iterable[tuple[str, ...]]) -> _Index:
     kept = _indexes.get(id(phrases))
     if kept is not None and kept[0] is phrases:
         return kept[1]
-    by_word: dict[str, list[tuple[int, tuple[str, ...]]]] = {}
+    by_word: dict[str, list[_Entry]] = {}
     open_first = []
     for number, phrase in enumerate(phrases):
+        plain = not any(w == "*" or w.endswith("-") for w in phrase)
         if phrase[0] == "*" or phrase[0].endswith("-"):
-            open_first.append((number, phrase))
+            open_first.append((number, phrase, plain))
         else:
-            by_word.setdefault(phrase[0], []).append((number, phrase))
+            by_word.setdefault(phrase[0], []).append((number, phrase, plain))
     index = _Index({w: tuple(p) for w, p in by_word.items()}, tuple(open_first))
     if isinstance(phrases, tuple):
         if len(_indexes) > 512:  # a list made for one text (a sender's words) is not kept long
             _indexes.clear()
         _indexes[id(phrases)] = (phrases, index)
     return index
+
+
+def _places(lows: tuple[str, ...]) -> dict[str, list[int]]:
+    """Where each word stands (lowercased), for phrase searches."""
+    places: dict[str, list[int]] = {}
+    for i, low in enumerate(lows):
+        places.setdefault(low, []).append(i)
+    return places
+
+
+def _fits(phrase: tuple[str, ...], plain: bool, lows: tuple[str, ...], i: int) -> bool:
+    """Whether the phrase stands in the words from position i."""
+    if plain:  # most phrases: one comparison of two tuples
+        return lows[i : i + len(phrase)] == phrase
+    return i + len(phrase) <= len(lows) and all(
+        _matches(p, lows[i + k]) for k, p in enumerate(phrase)
+    )
 
 
 def _matches(pattern: str, word: str) -> bool:
