@@ -112,7 +112,8 @@ def _index(phrases: Iterable[tuple[str, ...]]) -> _Index:
         return kept[1]
     by_word: dict[str, list[_Entry]] = {}
     open_first = []
-    for number, phrase in enumerate(phrases):
+    for number, words in enumerate(phrases):
+        phrase = tuple(words)  # compared with a slice of the text's words (a tuple)
         plain = not any(w == "*" or w.endswith("-") for w in phrase)
         if phrase[0] == "*" or phrase[0].endswith("-"):
             open_first.append((number, phrase, plain))
