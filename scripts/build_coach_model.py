@@ -151,12 +151,11 @@ def tune(model, original, tokenizer):
     return len(cases)
 
 
-def smaller() -> Pooled:
-    """The model with three of its six layers: reading costs half as much per token."""
-    model = AutoModel.from_pretrained(str(SOURCE), attn_implementation="eager")
-    model.encoder.layer = torch.nn.ModuleList([model.encoder.layer[i] for i in LAYERS])
-    model.config.num_hidden_layers = len(LAYERS)
-    return Pooled(model)
+def keep_layers(model: Pooled) -> None:
+    """Keep three of the model's six layers: reading costs half as much per token."""
+    encoder = model.model
+    encoder.encoder.layer = torch.nn.ModuleList([encoder.encoder.layer[i] for i in LAYERS])
+    encoder.config.num_hidden_layers = len(LAYERS)
 
 
 def distil_texts(rng: random.Random) -> list[str]:
@@ -206,9 +205,9 @@ def distil(student, teacher, tokenizer, rng: random.Random) -> None:
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=1e-4, total_steps=DISTIL_PASSES * (len(texts) // 32), pct_start=0.1
     )
+    batches = [list(range(s, min(s + 32, len(texts)))) for s in range(0, len(texts), 32)]
     student.train()
     for number in range(DISTIL_PASSES):
-        batches = [list(range(s, min(s + 32, len(texts)))) for s in range(0, len(texts), 32)]
         rng.shuffle(batches)
         total = 0.0
         for rows in batches:
@@ -254,12 +253,11 @@ def main() -> int:
     tokenizer.enable_truncation(max_length=128)  # as the app reads (model.MAX_TOKENS)
     original = Pooled(AutoModel.from_pretrained(str(SOURCE))).eval()
     # Eager attention: the exported graph is then plain MatMuls, which quantize_dynamic reads.
+    model = Pooled(AutoModel.from_pretrained(str(SOURCE), attn_implementation="eager"))
     if three_layers:
         torch.manual_seed(DISTIL_SEED)
-        model = smaller()
+        keep_layers(model)
         distil(model, original, tokenizer, random.Random(DISTIL_SEED))
-    else:
-        model = Pooled(AutoModel.from_pretrained(str(SOURCE), attn_implementation="eager"))
     tuned_on = tune(model, original, tokenizer)
     print(f"tuned on {tuned_on} cases")
     before = encode_torch(original, tokenizer, CHECK)

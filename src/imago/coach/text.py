@@ -114,8 +114,8 @@ def _index(phrases: Iterable[tuple[str, ...]]) -> _Index:
     open_first = []
     for number, words in enumerate(phrases):
         phrase = tuple(words)  # compared with a slice of the text's words (a tuple)
-        plain = not any(w == "*" or w.endswith("-") for w in phrase)
-        if phrase[0] == "*" or phrase[0].endswith("-"):
+        plain = not any(_open(w) for w in phrase)
+        if _open(phrase[0]):
             open_first.append((number, phrase, plain))
         else:
             by_word.setdefault(phrase[0], []).append((number, phrase, plain))
@@ -125,6 +125,11 @@ def _index(phrases: Iterable[tuple[str, ...]]) -> _Index:
             _indexes.clear()
         _indexes[id(phrases)] = (phrases, index)
     return index
+
+
+def _open(pattern: str) -> bool:
+    """Whether a phrase's word matches more than itself: "*" (any word) or "..-" (a prefix)."""
+    return pattern == "*" or pattern.endswith("-")
 
 
 def _places(lows: tuple[str, ...]) -> dict[str, list[int]]:
