@@ -8,7 +8,7 @@ with curly apostrophes read as straight ones, so "don’t" and "don't" are one w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -56,8 +56,8 @@ class Text:
         return tuple(w.low for w in self.words)
 
     @cached_property
-    def _places(self) -> dict[str, list[int]]:
-        return _places(self.lows)
+    def _places(self) -> _Places:
+        return _Places(self.lows)
 
     @cached_property
     def lowered(self) -> str:
@@ -74,14 +74,19 @@ class Text:
         from the sender's side)."""
         lows = self.lows if lows is None else lows
         index = _index(phrases)
-        # Only the places where a phrase can start: a review runs some fifty lists over the
-        # same words, and most words begin none of a list's phrases.
-        places = self._places if lows is self.lows else _places(lows)
+        # Only the places where a phrase can stand: each phrase is looked up by its first
+        # word that is not "*" (its anchor), so a review that runs some fifty lists over the
+        # same words tries each word only against the phrases anchored on it.
+        places = self._places if lows is self.lows else _Places(lows)
         found = []  # (which phrase, where): the order a plain loop over phrases would give
-        for word, starts in places.items():
-            for number, phrase, plain in index.by_word.get(word, ()):
-                found += [(number, i, phrase) for i in starts if _fits(phrase, plain, lows, i)]
-        for number, phrase, plain in index.open_first:
+        for entries, at in places.meet(index):
+            for number, phrase, plain, offset in entries:
+                found += [
+                    (number, i - offset, phrase)
+                    for i in at
+                    if i >= offset and _fits(phrase, plain, lows, i - offset)
+                ]
+        for number, phrase, plain, _ in index.unanchored:
             everywhere = range(len(lows))
             found += [(number, i, phrase) for i in everywhere if _fits(phrase, plain, lows, i)]
         found.sort(key=lambda hit: (hit[0], hit[1]))
@@ -90,36 +95,49 @@ class Text:
         ]
 
 
-_Entry = tuple[int, tuple[str, ...], bool]
+# (number in the list, phrase, whether every word is plain (no "*", no prefix "..-"), where
+# its anchor stands in it)
+_Entry = tuple[int, tuple[str, ...], bool, int]
 
 
 @dataclass(frozen=True)
 class _Index:
-    # (number in the list, phrase, whether every word is plain: no "*", no prefix "..-")
-    by_word: dict[str, tuple[_Entry, ...]]  # phrases by their first word
-    open_first: tuple[_Entry, ...]  # first word "*" or a prefix "..-"
+    by_word: dict[str, tuple[_Entry, ...]]  # phrases by their anchor, a plain word
+    by_prefix: dict[int, dict[str, tuple[_Entry, ...]]]  # anchor "..-", by the prefix's length
+    unanchored: tuple[_Entry, ...]  # every word "*"
 
 
 _indexes: dict[int, tuple[object, _Index]] = {}
 
 
 def _index(phrases: Iterable[tuple[str, ...]]) -> _Index:
-    """The phrases by their first word, so each word of a text is tried only against the
-    phrases that can start there (the lists are long and a review reads them all). Kept per
+    """The phrases by their anchor, so each word of a text is tried only against the
+    phrases that can stand on it (the lists are long and a review reads them all). Kept per
     list: the lists are module constants."""
     kept = _indexes.get(id(phrases))
     if kept is not None and kept[0] is phrases:
         return kept[1]
     by_word: dict[str, list[_Entry]] = {}
-    open_first = []
+    by_prefix: dict[int, dict[str, list[_Entry]]] = {}
+    unanchored = []
     for number, words in enumerate(phrases):
         phrase = tuple(words)  # compared with a slice of the text's words (a tuple)
         plain = not any(_open(w) for w in phrase)
-        if _open(phrase[0]):
-            open_first.append((number, phrase, plain))
+        offset = next((k for k, w in enumerate(phrase) if w != "*"), None)
+        if offset is None:
+            unanchored.append((number, phrase, plain, 0))
+            continue
+        anchor, entry = phrase[offset], (number, phrase, plain, offset)
+        if anchor.endswith("-"):
+            by_length = by_prefix.setdefault(len(anchor) - 1, {})
+            by_length.setdefault(anchor[:-1], []).append(entry)
         else:
-            by_word.setdefault(phrase[0], []).append((number, phrase, plain))
-    index = _Index({w: tuple(p) for w, p in by_word.items()}, tuple(open_first))
+            by_word.setdefault(anchor, []).append(entry)
+    index = _Index(
+        {w: tuple(e) for w, e in by_word.items()},
+        {n: {w: tuple(e) for w, e in found.items()} for n, found in by_prefix.items()},
+        tuple(unanchored),
+    )
     if isinstance(phrases, tuple):
         if len(_indexes) > 512:  # a list made for one text (a sender's words) is not kept long
             _indexes.clear()
@@ -132,12 +150,42 @@ def _open(pattern: str) -> bool:
     return pattern == "*" or pattern.endswith("-")
 
 
-def _places(lows: tuple[str, ...]) -> dict[str, list[int]]:
-    """Where each word stands (lowercased), for phrase searches."""
-    places: dict[str, list[int]] = {}
-    for i, low in enumerate(lows):
-        places.setdefault(low, []).append(i)
-    return places
+class _Places:
+    """Where each word stands (lowercased), and each word's first letters, for phrase
+    searches."""
+
+    def __init__(self, lows: tuple[str, ...]):
+        self.words: dict[str, list[int]] = {}
+        for i, low in enumerate(lows):
+            self.words.setdefault(low, []).append(i)
+        self._prefixes: dict[int, dict[str, list[int]]] = {}
+
+    def prefixes(self, length: int) -> dict[str, list[int]]:
+        """Where each word of at least `length` letters stands, by its first letters."""
+        found = self._prefixes.get(length)
+        if found is None:
+            found = {}
+            for word, at in self.words.items():
+                if len(word) >= length:
+                    found.setdefault(word[:length], []).extend(at)
+            self._prefixes[length] = found
+        return found
+
+    def meet(self, index: _Index) -> Iterator[tuple[tuple[_Entry, ...], list[int]]]:
+        """Each anchor of the index found in the text, with its phrases and places. Looked
+        up from whichever side is shorter: a list of three phrases over a long text, or a
+        short text against a list of two hundred."""
+        yield from _meet(index.by_word, self.words)
+        for length, prefixes in index.by_prefix.items():
+            yield from _meet(prefixes, self.prefixes(length))
+
+
+def _meet(
+    anchors: dict[str, tuple[_Entry, ...]], places: dict[str, list[int]]
+) -> Iterator[tuple[tuple[_Entry, ...], list[int]]]:
+    if len(anchors) <= len(places):
+        return ((entries, places[w]) for w, entries in anchors.items() if w in places)
+    return ((anchors[w], at) for w, at in places.items() if w in anchors)
 
 
 def _fits(phrase: tuple[str, ...], plain: bool, lows: tuple[str, ...], i: int) -> bool:
