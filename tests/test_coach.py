@@ -251,6 +251,23 @@ def test_crisis_cues_read_who_does_what_to_whom():
     assert "crisis_thing" in cues("I could strangle the printer.")
 
 
+def test_harm_that_is_over_or_someone_elses_is_read_over_the_whole_text():
+    from imago.coach.crisis import CUES
+    from imago.coach.features import crisis_rows, read
+
+    def cue_columns(text: str) -> list[set[str]]:
+        """Which crisis cues each row holds: the whole text, then each sentence."""
+        rows = crisis_rows(read("send", text))
+        return [{name for name, v in zip(CUES, row[: len(CUES)], strict=True) if v} for row in rows]
+
+    past = cue_columns("My ex took my wages and my phone. That was years ago, I feel safe now.")
+    # The disclosure's own sentence knows it is over, from the sentence after it.
+    assert "over" in past[1] and "harm_me" in past[1]
+    told = cue_columns("He hit her in front of the kids. My sister told me about her neighbour.")
+    assert "retold" in told[1]
+    assert "over" not in cue_columns("He hit me again last night.")[1]
+
+
 def test_reflection_measures_notice_swapped_roles_a_but_and_a_borrowed_reason():
     from imago.coach.cues import reflection_measures
     from imago.coach.text import Text
@@ -274,6 +291,19 @@ def test_reflection_measures_notice_swapped_roles_a_but_and_a_borrowed_reason():
         "validate",
     )
     assert own["reason_from_source"] < theirs["reason_from_source"]
+
+    late = Text("When you came home at 2am on Wednesday without texting, I was frightened.")
+    kept = reflection_measures(
+        Text("When I came home at 2am on Wednesday without texting, you were frightened."),
+        late,
+        "mirror",
+    )
+    changed = reflection_measures(
+        Text("When I came home at 4am on Friday without texting, you were frightened."),
+        late,
+        "mirror",
+    )
+    assert kept["facts_changed"] == 0.0 and changed["facts_changed"] == 2.0
     taken_back = reflection_measures(
         Text("It makes sense you felt lonely, but you are overreacting."), said, "validate"
     )
@@ -291,3 +321,23 @@ def test_send_cues_read_the_shape_of_an_accusation_a_label_and_sarcasm():
     assert "you_label" not in text_cues(Text("See you tomorrow."))
     assert "praise_with_grievance" in text_cues(Text("Great, you forgot again."))
     assert "profanity" in text_cues(Text("Where the sh*te is it"))
+
+
+def test_phrases_are_found_where_they_stand_whatever_word_they_begin_with():
+    from imago.coach.text import Text, phrases
+
+    text = Text("Honestly, you never ever call me back; you never text.")
+    wanted = phrases("you never", "* ever call", "nev- text", "call- me", "back", "you always")
+    found = text.find_phrases(wanted)
+    # In the list's order, then the text's; each a span of the text as written.
+    assert [(text.raw[s:e], p) for s, e, p in found] == [
+        ("you never", "you never"),
+        ("you never", "you never"),
+        ("never ever call", "* ever call"),
+        ("never text", "nev- text"),
+        ("call me", "call- me"),
+        ("back", "back"),
+    ]
+    # Read from the sender's side: the same places, other words.
+    swapped = tuple("i" if w == "you" else w for w in text.lows)
+    assert [p for _, _, p in text.find_phrases(phrases("i never"), swapped)] == ["i never"] * 2

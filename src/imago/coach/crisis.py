@@ -26,6 +26,8 @@ CUES = (
     "weapon",
     "joke",
     "thing",
+    "over",
+    "retold",
 )
 
 SELF_HARM = phrases(
@@ -264,6 +266,66 @@ ABUSE = phrases(
     "molest-",
     "assault-",
 )
+# Harm that is over: the writer places it in the past or says they are safe now. Past abuse
+# told from safety is not a crisis (docs/coach-labels.md); the same words without these are.
+OVER = phrases(
+    "used to",
+    "years ago",
+    "long ago",
+    "a long time ago",
+    "back then",
+    "at the time",
+    "when i was a kid",
+    "when i was little",
+    "when i was a child",
+    "when i was young",
+    "as a kid",
+    "as a child",
+    "growing up",
+    "that's over",
+    "that is over",
+    "it's over now",
+    "all behind me",
+    "behind us",
+    "i'm safe",
+    "i am safe",
+    "i feel safe",
+    "we're safe",
+    "we are safe",
+    "safe now",
+    "at peace",
+    "out of that",
+    "got out",
+    "before i met you",
+    "in the past",
+    "no longer",
+    "i'm okay now",
+    "i'm ok now",
+    "i'm fine now",
+    "these days",
+)
+# Someone else's story, retold: a friend's, a relative's, a stranger's in the news.
+RETOLD = phrases(
+    "my friend",
+    "a friend",
+    "friend of mine",
+    "told me her",
+    "told me his",
+    "told me about her",
+    "told me about his",
+    "told me that her",
+    "told me that his",
+    "her husband",
+    "her boyfriend",
+    "her partner",
+    "his wife",
+    "his girlfriend",
+    "his partner",
+    "an article",
+    "i read",
+    "i heard about",
+    "on the radio",
+)
 FIGURATIVE = phrases(
     "killing me",
     "kill for",
@@ -413,6 +475,8 @@ def _crisis_cues(text: Text, lows: tuple[str, ...]) -> dict[str, list[tuple[int,
         ("violence", VIOLENCE),
         ("abuse", ABUSE),
         ("figurative", FIGURATIVE),
+        ("over", OVER),
+        ("retold", RETOLD),
     ):
         spans = [(s, e) for s, e, _ in text.find_phrases(group, lows)]
         if spans:

@@ -580,6 +580,13 @@ DEGREE = {
     "furious",
     "devastated",
     "livid",
+    # how often or how surely: "sometimes" given back as "every time", "maybe" as "must"
+    "sometimes",
+    "occasionally",
+    "often",
+    "always",
+    "maybe",
+    "must",
 }
 NEED_SAID = phrases(
     "i'd like",
@@ -659,6 +666,22 @@ def reason_clause(text: Text) -> str | None:
     return text.raw[start:end] or None
 
 
+def _facts(lows: tuple[str, ...]) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {}
+    for w in lows:
+        kind = "number" if any(c.isdigit() for c in w) else lx.FACT_OF.get(w)
+        if kind is not None:
+            found.setdefault(kind, set()).add(w)
+    return found
+
+
+def _facts_changed(lows: tuple[str, ...], said: tuple[str, ...]) -> int:
+    """How many facts the reply gives of a kind the sender named (a number, a day, a
+    month, a person) that are not the sender's own: "Friday" for "Wednesday"."""
+    given, named = _facts(lows), _facts(said)
+    return sum(len(given[kind] - named[kind]) for kind in given.keys() & named.keys())
+
+
 def reflection_measures(text: Text, source: Text, step: str) -> dict[str, float]:
     lows, said = text.lows, source.lows
     # Roles swapped: a word the sender said of themselves ("I forgot") comes back said of the
@@ -672,6 +695,7 @@ def reflection_measures(text: Text, source: Text, step: str) -> dict[str, float]
     contrast_said = sum(w in CONTRAST for w in said) + len(source.find_phrases(CONTRAST_PHRASES))
     degree_new = len({w for w in lows if w in DEGREE} - {w for w in said if w in DEGREE})
     degree_lost = len({w for w in said if w in DEGREE} - {w for w in lows if w in DEGREE})
+    facts_changed = _facts_changed(lows, said)
     need_said = bool(source.find_phrases(NEED_SAID))
     need_given = bool(text.find_phrases(NEED_GIVEN))
     # Each of the sender's sentences: how much of its content comes back.
@@ -721,6 +745,7 @@ def reflection_measures(text: Text, source: Text, step: str) -> dict[str, float]
         "roles_swapped": swapped / max(1, len(shared)),
         "contrast_added": float(max(0, contrast_given - contrast_said)),
         "degree_changed": float(degree_new + degree_lost),
+        "facts_changed": float(min(facts_changed, 3)),
         "need_missing": float(need_said and not need_given),
         "sentence_recall_min": min(recalls) if recalls else 1.0,
         "has_reason": 0.0 if reason_at is None else 1.0,

@@ -125,6 +125,7 @@ PAIR_MEASURES = (
     "novelty_max",
     "own_side_new",
     "reason_cosine",
+    "facts_changed",
 )
 
 
@@ -238,13 +239,20 @@ def crisis_rows(reading: Reading) -> np.ndarray:
     return np.vstack(rows)
 
 
+# Cues that speak for the whole text: "That was nine years ago" or "my sister told me" in
+# one sentence changes what the sentence before it discloses.
+WHOLE_TEXT = ("crisis_over", "crisis_retold")
+
+
 def _per_sentence(
     text: Text, cues: dict[str, list[tuple[int, int]]], vectors: np.ndarray
 ) -> list[np.ndarray]:
     rows = []
     for sentence, vector in zip(text.sentences, vectors, strict=False):
         spans = {
-            name: [s for s in found if sentence.start <= s[0] < sentence.end + 1]
+            name: [
+                s for s in found if sentence.start <= s[0] < sentence.end + 1 or name in WHOLE_TEXT
+            ]
             for name, found in cues.items()
             if name.startswith("crisis_")
         }
