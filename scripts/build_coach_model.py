@@ -230,11 +230,10 @@ def distil_texts(rng: random.Random) -> list[str]:
     return texts[:DISTIL_TEXTS]
 
 
-def distil(student, teacher, tokenizer, rng: random.Random) -> None:
+def distil(student, teacher, tokenizer, texts: list[str], rng: random.Random) -> None:
     """Teach the smaller model to give the whole model's vector for each text (mean squared
     difference). Batches of texts of like length pad little; their order is shuffled."""
-    texts = distil_texts(rng)
-    texts.sort(key=lambda t: len(tokenizer.encode(t).ids))
+    texts = sorted(texts, key=lambda t: len(tokenizer.encode(t).ids))
     with torch.no_grad():
         target = torch.cat(
             [
@@ -297,14 +296,17 @@ def main() -> int:
     original = Pooled(AutoModel.from_pretrained(str(SOURCE))).eval()
     # Eager attention: the exported graph is then plain MatMuls, which quantize_dynamic reads.
     model = Pooled(AutoModel.from_pretrained(str(SOURCE), attn_implementation="eager"))
-    if three_layers:
+    if three_layers or narrow:
+        # Made smaller (fewer layers, or fewer inner neurons), then taught to read like the
+        # whole model on texts made from the cases.
         torch.manual_seed(DISTIL_SEED)
-        keep_layers(model)
-        distil(model, original, tokenizer, random.Random(DISTIL_SEED))
-    if narrow:
-        torch.manual_seed(DISTIL_SEED)
-        narrow_feed_forward(model, tokenizer, distil_texts(random.Random(DISTIL_SEED)))
-        distil(model, original, tokenizer, random.Random(DISTIL_SEED))
+        rng = random.Random(DISTIL_SEED)
+        texts = distil_texts(rng)
+        if three_layers:
+            keep_layers(model)
+        else:
+            narrow_feed_forward(model, tokenizer, texts)
+        distil(model, original, tokenizer, texts, rng)
     tuned_on = tune(model, original, tokenizer)
     print(f"tuned on {tuned_on} cases")
     before = encode_torch(original, tokenizer, CHECK)

@@ -250,9 +250,11 @@ def _per_sentence(
     rows = []
     for sentence, vector in zip(text.sentences, vectors, strict=False):
         spans = {
-            name: [
-                s for s in found if sentence.start <= s[0] < sentence.end + 1 or name in WHOLE_TEXT
-            ]
+            name: (
+                found
+                if name in WHOLE_TEXT
+                else [s for s in found if sentence.start <= s[0] < sentence.end + 1]
+            )
             for name, found in cues.items()
             if name.startswith("crisis_")
         }
